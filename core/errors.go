@@ -1,0 +1,64 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, for callers that test with errors.Is. Each maps to an
+// exit status (see ExitCode), following docker's conventions.
+var (
+	// ErrInvalid marks bad user input: a flag, a hostname, an env entry.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrNotATerminal means -t was asked for but stdin is not a terminal.
+	ErrNotATerminal = errors.New("the input device is not a TTY")
+	// ErrCommandNotFound means the command does not exist in the container.
+	ErrCommandNotFound = errors.New("command not found")
+	// ErrCommandNotExecutable means the command exists but cannot be executed.
+	ErrCommandNotExecutable = errors.New("command cannot be executed")
+)
+
+// Exit statuses for failures of mydocker itself rather than of the command.
+const (
+	ExitRuntimeError  = 125 // mydocker failed: bad flag, a setup step failed
+	ExitNotExecutable = 126 // the command was found but could not be executed
+	ExitNotFound      = 127 // the command was not found
+)
+
+// ExitCode is the exit status that a run failing with err should end with.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrCommandNotFound):
+		return ExitNotFound
+	case errors.Is(err, ErrCommandNotExecutable):
+		return ExitNotExecutable
+	default:
+		return ExitRuntimeError
+	}
+}
+
+// InitError is a step of the container's init that failed inside the
+// container, as reported back over the sync socket.
+type InitError struct {
+	Step string // what the step does, e.g. `mount proc on /proc`
+	Err  error  // the errno, possibly joined with a sentinel
+}
+
+func (e *InitError) Error() string { return fmt.Sprintf("%s: %v", e.Step, e.Err) }
+
+// Unwrap exposes the errno and sentinel for errors.Is.
+func (e *InitError) Unwrap() error { return e.Err }
+
+// kindError classifies err with a sentinel without adding to its text, so
+// messages stay one short line while errors.Is still sees the kind.
+type kindError struct{ err, kind error }
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.err, e.kind} }
+
+// invalidf formats a bad-input error that matches ErrInvalid.
+func invalidf(format string, a ...any) error {
+	return &kindError{fmt.Errorf(format, a...), ErrInvalid}
+}

@@ -1,0 +1,121 @@
+package core
+
+// The parent and the container init talk over one AF_UNIX SOCK_SEQPACKET
+// socketpair, so every message keeps its boundaries. The init's end is fd 3
+// (named by _MYDOCKER_INITFD) and is close-on-exec, so a successful execve of
+// the user's command closes it: the parent reads EOF exactly then.
+//
+// Every control message is a fixed 12-byte syncMsg {type, arg, errno}.
+//
+//	  parent (Start)                      init (init.c, before the Go runtime)
+//	  --------------                      ------------------------------------
+//	  clone child in new namespaces  -->  constructor sees argv[1]=="init"
+//	  msgConfig{arg: len}            -->  reads header
+//	  config bytes, <=32 KiB packets -->  reads the step list
+//	                                      replays steps in order:
+//	                                        mount, sethostname, ...
+//	                                 <--  msgReady{arg: step}   (stepSync only)
+//	  runs post-mount hooks               waits
+//	  msgContinue                    -->  goes on
+//	    or, if a hook fails: kill         (dies with SIGKILL)
+//	                                      execve(command)
+//	                                 <--  EOF (exec succeeded)
+//	                                 <--  msgError{arg: step, errno}, exit 125
+//	  formats the error for that step     (on any failed step, including exec)
+//
+// Failures of the channel itself (a short read, a bad header) cannot be
+// reported over it: the init then writes one line to its stderr and exits 125.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Message types; keep in sync with init.c.
+const (
+	msgConfig   uint32 = 1
+	msgReady    uint32 = 2
+	msgContinue uint32 = 3
+	msgError    uint32 = 4
+)
+
+const (
+	syncMsgSize = 12
+	chunkSize   = 32 << 10 // must not exceed CHUNK_MAX in init.c
+	initFdEnv   = "_MYDOCKER_INITFD"
+)
+
+// syncMsg is one control message on the sync socket.
+type syncMsg struct {
+	Type  uint32
+	Arg   uint32
+	Errno syscall.Errno
+}
+
+// syncSocket is the parent's end of the socketpair.
+type syncSocket struct{ f *os.File }
+
+// newSyncPair returns the parent's end and the child's end. Both are
+// close-on-exec; os/exec dups the child's end to fd 3 without the flag.
+func newSyncPair() (*syncSocket, *os.File, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create sync socketpair: %w", err)
+	}
+	return &syncSocket{os.NewFile(uintptr(fds[0]), "sync-parent")}, os.NewFile(uintptr(fds[1]), "sync-init"), nil
+}
+
+func (s *syncSocket) send(m syncMsg) error {
+	var b [syncMsgSize]byte
+	binary.NativeEndian.PutUint32(b[0:], m.Type)
+	binary.NativeEndian.PutUint32(b[4:], m.Arg)
+	binary.NativeEndian.PutUint32(b[8:], uint32(m.Errno))
+	_, err := s.f.Write(b[:])
+	return err
+}
+
+// sendConfig sends the encoded step list: a header, then bounded packets.
+func (s *syncSocket) sendConfig(cfg []byte) error {
+	if err := s.send(syncMsg{Type: msgConfig, Arg: uint32(len(cfg))}); err != nil {
+		return err
+	}
+	for len(cfg) > 0 {
+		n := min(len(cfg), chunkSize)
+		if _, err := s.f.Write(cfg[:n]); err != nil {
+			return err
+		}
+		cfg = cfg[n:]
+	}
+	return nil
+}
+
+// errEOF means the init closed its end: its execve succeeded (or it died).
+var errEOF = errors.New("sync socket closed")
+
+// recv reads one message, or returns errEOF.
+func (s *syncSocket) recv() (syncMsg, error) {
+	var b [syncMsgSize]byte
+	n, err := s.f.Read(b[:])
+	if n == 0 && (err == nil || errors.Is(err, io.EOF)) {
+		return syncMsg{}, errEOF
+	}
+	if err != nil {
+		return syncMsg{}, err
+	}
+	if n != syncMsgSize {
+		return syncMsg{}, fmt.Errorf("short sync message (%d bytes)", n)
+	}
+	return syncMsg{
+		Type:  binary.NativeEndian.Uint32(b[0:]),
+		Arg:   binary.NativeEndian.Uint32(b[4:]),
+		Errno: syscall.Errno(binary.NativeEndian.Uint32(b[8:])),
+	}, nil
+}
+
+func (s *syncSocket) Close() error { return s.f.Close() }

@@ -1,0 +1,137 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// command is one entry of the REPL's command table: the executor dispatches
+// on it, help and completion describe it.
+type command struct {
+	name, args, summary string
+	run                 func(s *Session, ctx context.Context, args []string) (int, error)
+}
+
+var commands []command
+
+func init() {
+	// Assigned in init because help refers back to the table.
+	commands = []command{
+		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*Session).runCmd},
+		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*Session).exitCmd},
+		{"help", "[COMMAND]", "show the commands, or one command's options", (*Session).helpCmd},
+	}
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// errExit is returned by the exit command; Session.Exec turns it into done.
+var errExit = errors.New("exit")
+
+// errUsage marks a command used wrongly; the status is 2, as for a shell builtin.
+var errUsage = errors.New("usage")
+
+func (s *Session) runCmd(ctx context.Context, args []string) (int, error) {
+	spec, err := core.ParseRun(args)
+	if err != nil {
+		return core.ExitCode(err), fmt.Errorf("run: %w", err)
+	}
+	stdio := core.Stdio{In: s.Stdin, Out: s.Stdout, Err: s.Stderr}
+	if !spec.TTY {
+		// Without a pty, ^C and kill(1) reach mydocker: pass them on, so the
+		// container decides, like a shell's foreground job.
+		sigs := make(chan os.Signal, 4)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		stdio.Signals = sigs
+	}
+	status, err := s.Runtime.Run(ctx, spec, stdio)
+	if err != nil {
+		return status, fmt.Errorf("run: %w", err)
+	}
+	return status, nil
+}
+
+func (s *Session) exitCmd(_ context.Context, args []string) (int, error) {
+	switch len(args) {
+	case 0:
+		return s.status, errExit
+	case 1:
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 0 || n > 255 {
+			return 2, fmt.Errorf("exit: %q is not a status from 0 to 255: %w", args[0], errUsage)
+		}
+		return n, errExit
+	default:
+		return 2, fmt.Errorf("exit: too many arguments (usage: exit [N]): %w", errUsage)
+	}
+}
+
+func (s *Session) helpCmd(_ context.Context, args []string) (int, error) {
+	switch {
+	case len(args) == 0:
+		fmt.Fprintln(s.Stdout, "Commands:")
+		for _, c := range commands {
+			fmt.Fprintf(s.Stdout, "  %-5s %-26s %s\n", c.name, c.args, c.summary)
+		}
+		fmt.Fprintln(s.Stdout, "\nType `help run` for the options of run.")
+		return 0, nil
+	case len(args) == 1 && lookup(args[0]) != nil:
+		c := lookup(args[0])
+		fmt.Fprintf(s.Stdout, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
+		if c.name == "run" {
+			printRunHelp(s.Stdout)
+		}
+		return 0, nil
+	default:
+		return 2, fmt.Errorf("help: no such command %q (commands: %s): %w", strings.Join(args, " "), commandNames(), errUsage)
+	}
+}
+
+func printRunHelp(w io.Writer) {
+	fmt.Fprintln(w, "\nOptions:")
+	for _, f := range core.RunFlagHelp() {
+		name := "    --" + f.Name
+		if f.Short != "" {
+			name = "-" + f.Short + ", --" + f.Name
+		}
+		if f.TakesValue {
+			name += " VALUE"
+		}
+		fmt.Fprintf(w, "  %-24s %s\n", name, f.Usage)
+	}
+	fmt.Fprintln(w, `
+Exit status: the command's own; 128+N if it died of signal N; 125 if mydocker
+failed; 126 if the command cannot be executed; 127 if it was not found.`)
+}
+
+func commandNames() string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
