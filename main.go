@@ -12,16 +12,16 @@ import (
 )
 
 func main() {
-	// A container init normally never gets here: core's C constructor has
-	// taken the process over. Dispatch first anyway, before any set-up.
-	if core.IsInit() {
-		os.Exit(core.Init(os.Stderr))
-	}
 	os.Exit(run(os.Args[1:]))
 }
 
 // run is main without os.Exit, so that deferred clean-up runs.
 func run(args []string) int {
+	// A container init normally never gets here: core's C constructor has
+	// taken the process over. Dispatch first anyway, before any set-up.
+	if core.IsInit() {
+		return core.Init(os.Stderr)
+	}
 	s := &repl.Session{Runtime: &core.Runtime{}, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if len(args) == 0 {
 		args = []string{"help"}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Container start-up, side by side with util-linux unshare (same namespaces,
+# a fresh /proc) in one run, as ratios:
+#   one-shot: `mydocker run /bin/true` vs `unshare ... /bin/true` (hyperfine)
+#   warm:     a container started from a running mydocker process (the path
+#             of every REPL `run`) vs unshare started from the same process
+#             (go test -bench in core)
+# Needs root. Usage: bench/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-300}
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+./build.sh
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+unshare_cmd='unshare --uts --pid --mount --net --ipc --fork --mount-proc /bin/true'
+
+hyperfine -N -w 30 -r "$runs" --export-json "$out/oneshot.json" \
+	"./mydocker run /bin/true" "$unshare_cmd" >"$out/hyperfine.txt"
+go test -run '^$' -bench 'Benchmark(RunTrue|UnshareTrue)$' -count 5 ./core >"$out/bench.txt"
+
+python3 - "$out" <<'PY'
+import json, re, statistics, sys
+out = sys.argv[1]
+r = json.load(open(f"{out}/oneshot.json"))["results"]
+md, un = (statistics.median(x["times"]) * 1e3 for x in r)
+print(f"one-shot  mydocker run /bin/true   {md:6.2f} ms   unshare {un:6.2f} ms   ratio {md/un:.2f}x (target <= 2x)")
+ns = {}
+for line in open(f"{out}/bench.txt"):
+    m = re.match(r"Benchmark(\w+?)-\d+\s+\d+\s+(\d+) ns/op", line)
+    if m:
+        ns.setdefault(m[1], []).append(int(m[2]))
+w, u = (statistics.median(ns[k]) / 1e6 for k in ("RunTrue", "UnshareTrue"))
+print(f"warm      run from running process {w:6.2f} ms   unshare {u:6.2f} ms   ratio {w/u:.2f}x (target <= 1.2x)")
+PY

@@ -1,0 +1,113 @@
+package core
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestValidateHostname(t *testing.T) {
+	valid := []string{"a", "box", "box-1", "Box1.lab.example", "0", strings.Repeat("a", 63), strings.Repeat("a.", 31) + "ab"}
+	invalid := map[string]string{
+		"":                        "empty",
+		"-box":                    "starts or ends",
+		"box-":                    "starts or ends",
+		"a..b":                    "empty label",
+		"a_b":                     `'_'`,
+		"a b":                     `' '`,
+		strings.Repeat("a", 64):   "label longer than 63",
+		strings.Repeat("ab.", 22): "longer than 64 bytes",
+		"über":                    `'ü'`,
+	}
+	for _, h := range valid {
+		if err := ValidateHostname(h); err != nil {
+			t.Errorf("ValidateHostname(%q) = %v, want nil", h, err)
+		}
+	}
+	for h, why := range invalid {
+		err := ValidateHostname(h)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), why) {
+			t.Errorf("ValidateHostname(%q) = %v, want ErrInvalid saying %q", h, err, why)
+		}
+	}
+}
+
+func TestParseRun(t *testing.T) {
+	tests := []struct {
+		words            []string
+		args             []string
+		tty, interactive bool
+		host             string
+	}{
+		{[]string{"sh"}, []string{"sh"}, false, false, ""},
+		{[]string{"-ti", "sh"}, []string{"sh"}, true, true, ""},
+		{[]string{"-it", "sh"}, []string{"sh"}, true, true, ""},
+		{[]string{"-i", "-t", "sh"}, []string{"sh"}, true, true, ""},
+		{[]string{"-t", "--hostname", "h1", "sh"}, []string{"sh"}, true, false, "h1"},
+		{[]string{"--hostname=h2", "ls", "-l", "--color"}, []string{"ls", "-l", "--color"}, false, false, "h2"},
+		{[]string{"--", "-weird-command", "-i"}, []string{"-weird-command", "-i"}, false, false, ""},
+		{[]string{"-i", "--", "sh", "--", "x"}, []string{"sh", "--", "x"}, false, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.words, " "), func(t *testing.T) {
+			s, err := ParseRun(tc.words)
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := tc.host
+			if host == "" {
+				host = s.ID
+			}
+			if !slices.Equal(s.Args, tc.args) || s.TTY != tc.tty || s.Interactive != tc.interactive || s.Hostname != host {
+				t.Errorf("got args %q tty %v i %v host %q", s.Args, s.TTY, s.Interactive, s.Hostname)
+			}
+			if tc.tty != slices.Contains(s.Env, "TERM=xterm") {
+				t.Errorf("TERM=xterm set is %v with -t %v", !tc.tty, tc.tty)
+			}
+		})
+	}
+}
+
+func TestParseRunRejects(t *testing.T) {
+	tests := map[string]struct {
+		words []string
+		says  string
+	}{
+		"no command":        {nil, "no command given"},
+		"only flags":        {[]string{"-ti"}, "no command given"},
+		"unknown flag":      {[]string{"-x", "sh"}, "unknown shorthand flag: 'x'"},
+		"unknown long flag": {[]string{"--bogus", "sh"}, "unknown flag: --bogus"},
+		"missing value":     {[]string{"--hostname"}, "flag needs an argument"},
+		"bad hostname":      {[]string{"--hostname", "a_b", "sh"}, `invalid hostname "a_b"`},
+		"long hostname":     {[]string{"--hostname", strings.Repeat("a", 65), "sh"}, "longer than 64 bytes"},
+		"empty env key":     {[]string{"-e", "=v", "sh"}, `invalid -e "=v"`},
+		"empty env":         {[]string{"-e", "", "sh"}, `invalid -e ""`},
+		"NUL in env":        {[]string{"-e", "A=\x00", "sh"}, "NUL"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseRun(tc.words)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("err %v, want ErrInvalid saying %q", err, tc.says)
+			}
+			if ExitCode(err) != ExitRuntimeError {
+				t.Errorf("exit code %d, want 125", ExitCode(err))
+			}
+		})
+	}
+}
+
+func TestEncodeStepsRejectsNUL(t *testing.T) {
+	_, err := encodeSteps([]step{{op: opExec, str: []string{"a\x00b"}, what: `exec "a"`}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("err %v, want ErrInvalid", err)
+	}
+}
+
+func TestSetEnvReplaces(t *testing.T) {
+	env := SetEnv([]string{"A=1", "AB=2", "B=3"}, "A=9")
+	if !slices.Equal(env, []string{"AB=2", "B=3", "A=9"}) {
+		t.Errorf("got %q", env)
+	}
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as mydocker: with MYDOCKER_TEST_MAIN=1 it runs
+// main's logic, and its re-execution as the container init is taken over by
+// core's constructor exactly as in the real binary.
+func TestMain(m *testing.M) {
+	if os.Getenv("MYDOCKER_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("this test needs root, and CI must not skip it")
+	}
+	t.Skip("needs root")
+}
+
+// mydocker returns a command running this binary as mydocker.
+func mydocker(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "MYDOCKER_TEST_MAIN=1")
+	return cmd
+}
+
+func TestOneShot(t *testing.T) {
+	requireRoot(t)
+	notAProgram := filepath.Join(t.TempDir(), "script-without-shebang")
+	if err := os.WriteFile(notAProgram, []byte("echo hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+		stderr string // the one line expected on stderr, "" for none
+	}{
+		{"output only on stdout", []string{"run", "echo", "hi there"}, 0, "hi there\n", ""},
+		{"container stderr stays stderr", []string{"run", "sh", "-c", "echo out; echo err >&2; exit 4"}, 4, "out\n", "err"},
+		{"not found", []string{"run", "no-such-cmd"}, 127, "", `mydocker: run: exec "no-such-cmd": executable file not found in $PATH`},
+		{"not executable", []string{"run", "/etc/passwd"}, 126, "", `mydocker: run: exec "/etc/passwd": permission denied`},
+		{"not a program", []string{"run", notAProgram}, 126, "", `mydocker: run: exec "` + notAProgram + `": exec format error`},
+		{"bad flag", []string{"run", "--nope", "true"}, 125, "", "mydocker: run: unknown flag: --nope"},
+		{"bad hostname", []string{"run", "--hostname", "no way", "true"}, 125, "", `mydocker: run: invalid hostname "no way": ' ' is not a letter, digit, '-' or '.'`},
+		{"no command", []string{"run"}, 125, "", "mydocker: run: no command given (usage: run [OPTIONS] COMMAND [ARG...])"},
+		{"-t without a terminal", []string{"run", "-t", "true"}, 125, "", "mydocker: run: -t needs a terminal on stdin: the input device is not a TTY"},
+		{"-ti without a terminal", []string{"run", "-ti", "sh"}, 125, "", "mydocker: run: -t needs a terminal on stdin: the input device is not a TTY"},
+		{"unknown command", []string{"bogus"}, 127, "", "mydocker: unknown command \"bogus\": type `help` for the commands"},
+		{"init by hand", []string{"init"}, 125, "", "mydocker: init: internal command: the container init is started by `mydocker run`"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			cmd := mydocker(tc.args...)
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			_ = cmd.Run()
+			if got := cmd.ProcessState.ExitCode(); got != tc.status {
+				t.Errorf("exit status %d, want %d (stderr %q)", got, tc.status, errb.String())
+			}
+			if out.String() != tc.stdout {
+				t.Errorf("stdout %q, want %q", out.String(), tc.stdout)
+			}
+			wantErr := ""
+			if tc.stderr != "" {
+				wantErr = tc.stderr + "\n"
+			}
+			if errb.String() != wantErr {
+				t.Errorf("stderr %q, want %q", errb.String(), wantErr)
+			}
+		})
+	}
+}
+
+func TestHelpHidesInit(t *testing.T) {
+	out, _ := mydocker("help").Output()
+	if !strings.Contains(string(out), "run") || strings.Contains(string(out), "init") {
+		t.Errorf("help:\n%s", out)
+	}
+}
+
+// containerPid waits for mydocker's child (the container's PID 1) to show.
+func containerPid(t *testing.T, parent int) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		files, _ := filepath.Glob("/proc/" + strconv.Itoa(parent) + "/task/*/children")
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			if fields := strings.Fields(string(b)); len(fields) > 0 {
+				pid, _ := strconv.Atoi(fields[0])
+				return pid
+			}
+		}
+	}
+	t.Fatal("mydocker started no container")
+	return 0
+}
+
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+	}
+	t.Errorf("container pid %d still alive", pid)
+}
+
+func TestSignalForwarding(t *testing.T) {
+	requireRoot(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := mydocker("run", "sh", "-c", `trap "exit 9" INT TERM; echo ready; while :; do sleep 0.01; done`)
+			stdout, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 6)
+			if _, err := stdout.Read(buf); err != nil || string(buf) != "ready\n" {
+				t.Fatalf("read %q %v", buf, err)
+			}
+			cmd.Process.Signal(sig)
+			_ = cmd.Wait()
+			if got := cmd.ProcessState.ExitCode(); got != 9 {
+				t.Errorf("exit status %d, want 9 from the container's trap", got)
+			}
+		})
+	}
+}
+
+func TestContainerDiesWithMydocker(t *testing.T) {
+	requireRoot(t)
+	cmd := mydocker("run", "sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := containerPid(t, cmd.Process.Pid)
+	cmd.Process.Kill() // SIGKILL: mydocker gets no chance to clean up
+	_ = cmd.Wait()
+	waitGone(t, pid)
+}
