@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mydocker/mydocker/internal/hostcheck"
 )
 
 // The test binary doubles as mydocker: with MYDOCKER_TEST_MAIN=1 it runs
@@ -19,18 +21,12 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MYDOCKER_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	os.Exit(hostcheck.Main(m))
 }
 
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("this test needs root, and CI must not skip it")
-	}
-	t.Skip("needs root")
+	hostcheck.RequireRoot(t)
 }
 
 // mydocker returns a command running this binary as mydocker.

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 )
@@ -15,7 +14,7 @@ var unshareTrue = []string{"unshare", "--uts", "--pid", "--mount", "--net", "--i
 // the path every REPL `run` takes. Compare with BenchmarkUnshareTrue from
 // the same run (bench/run.sh prints the ratio).
 func BenchmarkRunTrue(b *testing.B) {
-	requireRootB(b)
+	requireRoot(b)
 	rt := &Runtime{}
 	for b.Loop() {
 		spec, err := ParseRun([]string{"/bin/true"})
@@ -30,7 +29,7 @@ func BenchmarkRunTrue(b *testing.B) {
 
 // BenchmarkUnshareTrue is the C floor for BenchmarkRunTrue.
 func BenchmarkUnshareTrue(b *testing.B) {
-	requireRootB(b)
+	requireRoot(b)
 	path, err := exec.LookPath(unshareTrue[0])
 	if err != nil {
 		b.Skip("no unshare(1)")
@@ -39,11 +38,5 @@ func BenchmarkUnshareTrue(b *testing.B) {
 		if err := exec.Command(path, unshareTrue[1:]...).Run(); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func requireRootB(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root")
 	}
 }
