@@ -1,11 +1,13 @@
 // Command mydocker is a small Linux container runtime with a shell-like
-// front end. `mydocker run [OPTIONS] COMMAND [ARG...]` runs one container;
-// see README.md.
+// front end: `mydocker` starts the `mydocker> ` prompt (or runs the
+// commands piped to it), `mydocker run [OPTIONS] COMMAND [ARG...]` runs one
+// container. See README.md.
 package main
 
 import (
 	"context"
 	"os"
+	"path/filepath"
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/repl"
@@ -22,13 +24,27 @@ func run(args []string) int {
 	if core.IsInit() {
 		return core.Init(os.Stderr)
 	}
-	s := &repl.Session{Runtime: &core.Runtime{}, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	ctx := context.Background()
+	r := repl.New(repl.Options{HistoryFile: historyFile()})
 	if len(args) == 0 {
-		args = []string{"help"}
+		return r.Run(ctx)
 	}
 	if args[0] == "--help" || args[0] == "-h" {
 		args = []string{"help"}
 	}
-	status, _ := s.Exec(context.Background(), args)
+	status, _ := r.Exec(ctx, args)
 	return status
+}
+
+// historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else
+// ~/.mydocker_history.
+func historyFile() string {
+	if f, ok := os.LookupEnv("MYDOCKER_HISTORY"); ok {
+		return f
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".mydocker_history")
 }

@@ -39,6 +39,10 @@ type Stdio struct {
 	// Signals received here while the container runs are forwarded to its
 	// PID 1 (without -t, SIGINT and SIGTERM of a one-shot run, for example).
 	Signals <-chan os.Signal
+	// Terminal, if set, is the caller's controlling terminal. Without -t,
+	// the container is made its foreground process group while it runs
+	// (when the caller holds it), as a shell does for a foreground job.
+	Terminal *os.File
 }
 
 // Runtime starts containers. Its zero value is ready to use.
@@ -78,7 +82,8 @@ func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
 // process is a started container: its init has executed the command.
 type process struct {
 	cmd     *exec.Cmd
-	console *console // nil without -t
+	console *console    // nil without -t
+	fg      *foreground // nil unless the caller's terminal was handed over
 }
 
 // start clones the init, sends it its steps, serves its sync requests and
@@ -100,10 +105,14 @@ func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *proces
 		childEnd.Close()
 		return nil, err
 	}
+	if !spec.TTY {
+		p.fg = handTerminal(cmd, stdio.Terminal)
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
 		p.console.close()
+		p.fg.reclaim()
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
 	defer func() {
@@ -193,6 +202,7 @@ func (p *process) kill() {
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
 	p.console.close()
+	p.fg.reclaim()
 }
 
 // wait forwards signals until the container's PID 1 exits and returns its
@@ -215,6 +225,7 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
 		}
 	}
 	p.console.close()
+	p.fg.reclaim()
 	return exitStatus(p.cmd.ProcessState)
 }
 

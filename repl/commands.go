@@ -18,7 +18,7 @@ import (
 // on it, help and completion describe it.
 type command struct {
 	name, args, summary string
-	run                 func(s *Session, ctx context.Context, args []string) (int, error)
+	run                 func(s *REPL, ctx context.Context, args []string) (int, error)
 }
 
 var commands []command
@@ -26,9 +26,9 @@ var commands []command
 func init() {
 	// Assigned in init because help refers back to the table.
 	commands = []command{
-		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*Session).runCmd},
-		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*Session).exitCmd},
-		{"help", "[COMMAND]", "show the commands, or one command's options", (*Session).helpCmd},
+		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
+		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
+		{"help", "[COMMAND]", "show the commands, or one command's options", (*REPL).helpCmd},
 	}
 }
 
@@ -41,18 +41,15 @@ func lookup(name string) *command {
 	return nil
 }
 
-// errExit is returned by the exit command; Session.Exec turns it into done.
+// errExit is returned by the exit command; Exec turns it into done.
 var errExit = errors.New("exit")
 
-// errUsage marks a command used wrongly; the status is 2, as for a shell builtin.
-var errUsage = errors.New("usage")
-
-func (s *Session) runCmd(ctx context.Context, args []string) (int, error) {
+func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	spec, err := core.ParseRun(args)
 	if err != nil {
 		return core.ExitCode(err), fmt.Errorf("run: %w", err)
 	}
-	stdio := core.Stdio{In: s.Stdin, Out: s.Stdout, Err: s.Stderr}
+	stdio := core.Stdio{In: s.opts.In, Out: s.opts.Out, Err: s.opts.Err, Terminal: s.tty}
 	if !spec.TTY {
 		// Without a pty, ^C and kill(1) reach mydocker: pass them on, so the
 		// container decides, like a shell's foreground job.
@@ -61,46 +58,46 @@ func (s *Session) runCmd(ctx context.Context, args []string) (int, error) {
 		defer signal.Stop(sigs)
 		stdio.Signals = sigs
 	}
-	status, err := s.Runtime.Run(ctx, spec, stdio)
+	status, err := s.opts.Runtime.Run(ctx, spec, stdio)
 	if err != nil {
 		return status, fmt.Errorf("run: %w", err)
 	}
 	return status, nil
 }
 
-func (s *Session) exitCmd(_ context.Context, args []string) (int, error) {
+func (s *REPL) exitCmd(_ context.Context, args []string) (int, error) {
 	switch len(args) {
 	case 0:
 		return s.status, errExit
 	case 1:
 		n, err := strconv.Atoi(args[0])
 		if err != nil || n < 0 || n > 255 {
-			return 2, fmt.Errorf("exit: %q is not a status from 0 to 255: %w", args[0], errUsage)
+			return 2, fmt.Errorf("exit: %q is not a status from 0 to 255", args[0])
 		}
 		return n, errExit
 	default:
-		return 2, fmt.Errorf("exit: too many arguments (usage: exit [N]): %w", errUsage)
+		return 2, fmt.Errorf("exit: too many arguments (usage: exit [N])")
 	}
 }
 
-func (s *Session) helpCmd(_ context.Context, args []string) (int, error) {
+func (s *REPL) helpCmd(_ context.Context, args []string) (int, error) {
 	switch {
 	case len(args) == 0:
-		fmt.Fprintln(s.Stdout, "Commands:")
+		fmt.Fprintln(s.opts.Out, "Commands:")
 		for _, c := range commands {
-			fmt.Fprintf(s.Stdout, "  %-5s %-26s %s\n", c.name, c.args, c.summary)
+			fmt.Fprintf(s.opts.Out, "  %-5s %-27s %s\n", c.name, c.args, c.summary)
 		}
-		fmt.Fprintln(s.Stdout, "\nType `help run` for the options of run.")
+		fmt.Fprintln(s.opts.Out, "\nType `help run` for the options of run.")
 		return 0, nil
 	case len(args) == 1 && lookup(args[0]) != nil:
 		c := lookup(args[0])
-		fmt.Fprintf(s.Stdout, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
+		fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
 		if c.name == "run" {
-			printRunHelp(s.Stdout)
+			printRunHelp(s.opts.Out)
 		}
 		return 0, nil
 	default:
-		return 2, fmt.Errorf("help: no such command %q (commands: %s): %w", strings.Join(args, " "), commandNames(), errUsage)
+		return 2, fmt.Errorf("help: no such command %q (commands: %s)", strings.Join(args, " "), commandNames())
 	}
 }
 

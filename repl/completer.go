@@ -1,0 +1,147 @@
+package repl
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// suggestion is one completion candidate, independent of the line editor.
+type suggestion struct{ text, desc string }
+
+// completer suggests from declarative tables: the command table, the flags
+// of `run` (from core, with their descriptions), and for the COMMAND word
+// of `run` the executables on the container's default PATH. It runs on
+// every keystroke, so it never blocks: the PATH scan runs once in the
+// background and completion uses whatever it has found so far.
+type completer struct {
+	executables atomic.Pointer[[]string]
+	flags       []core.FlagHelp
+}
+
+func newCompleter() *completer {
+	c := &completer{flags: core.RunFlagHelp()}
+	go c.scanPath(core.DefaultPath)
+	return c
+}
+
+// complete returns candidates for the word the cursor is in.
+func (c *completer) complete(before string) []suggestion {
+	if strings.TrimSpace(before) == "" {
+		return nil // no menu on an empty line, nor right after a command ran
+	}
+	words := strings.Fields(before)
+	current := ""
+	if !strings.HasSuffix(before, " ") {
+		current, words = words[len(words)-1], words[:len(words)-1]
+	}
+	switch {
+	case len(words) == 0:
+		return c.commands(current)
+	case words[0] == "help" && len(words) == 1:
+		return c.commands(current)
+	case words[0] == "run":
+		return c.runArg(words[1:], current)
+	}
+	return nil
+}
+
+func (c *completer) commands(prefix string) []suggestion {
+	var out []suggestion
+	for _, cmd := range commands {
+		if strings.HasPrefix(cmd.name, prefix) {
+			out = append(out, suggestion{cmd.name, cmd.summary})
+		}
+	}
+	return out
+}
+
+// runArg completes after `run`: flags while flags may come, then the
+// COMMAND word, then nothing (the command's own arguments).
+func (c *completer) runArg(prev []string, current string) []suggestion {
+	for i := 0; i < len(prev); i++ {
+		w := prev[i]
+		switch {
+		case w == "--":
+			if i == len(prev)-1 {
+				return c.commandWord(current)
+			}
+			return nil
+		case strings.HasPrefix(w, "-") && len(w) > 1:
+			if c.takesValue(w) && !strings.Contains(w, "=") {
+				i++ // skip the flag's value
+				if i == len(prev) {
+					return nil // the cursor is on the value
+				}
+			}
+		default:
+			return nil // past COMMAND
+		}
+	}
+	if strings.HasPrefix(current, "-") {
+		return c.flagSuggestions(current)
+	}
+	return c.commandWord(current)
+}
+
+func (c *completer) takesValue(flag string) bool {
+	name := strings.TrimLeft(flag, "-")
+	for _, f := range c.flags {
+		if f.TakesValue && (name == f.Name || (!strings.HasPrefix(flag, "--") && strings.HasSuffix(name, f.Short) && f.Short != "")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *completer) flagSuggestions(prefix string) []suggestion {
+	var out []suggestion
+	for _, f := range c.flags {
+		for _, text := range []string{"-" + f.Short, "--" + f.Name} {
+			if text != "-" && strings.HasPrefix(text, prefix) {
+				out = append(out, suggestion{text, f.Usage})
+			}
+		}
+	}
+	return out
+}
+
+func (c *completer) commandWord(prefix string) []suggestion {
+	if prefix == "" {
+		return nil // thousands of names help nobody
+	}
+	exes := c.executables.Load()
+	if exes == nil {
+		return nil // still scanning
+	}
+	var out []suggestion
+	for _, name := range *exes {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, suggestion{name, ""})
+		}
+	}
+	return out
+}
+
+// scanPath lists the executables in PATH's directories, sorted, unique.
+func (c *completer) scanPath(path string) {
+	var names []string
+	for _, dir := range filepath.SplitList(path) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if info, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	c.executables.Store(&names)
+}

@@ -1,0 +1,57 @@
+package repl
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestComplete(t *testing.T) {
+	c := &completer{flags: newCompleter().flags}
+	c.executables.Store(&[]string{"sh", "sha256sum", "sleep", "true"})
+	texts := func(s []suggestion) []string {
+		var out []string
+		for _, x := range s {
+			out = append(out, x.text)
+		}
+		return out
+	}
+	tests := []struct {
+		before string
+		want   []string
+	}{
+		{"", nil},
+		{"   ", nil},
+		{"r", []string{"run"}},
+		{"e", []string{"exit"}},
+		{"help ", []string{"run", "exit", "help"}},
+		{"help r", []string{"run"}},
+		{"run --h", []string{"--hostname"}},
+		{"run -", []string{"--debug", "-e", "--env", "--hostname", "-i", "--interactive", "-t", "--tty"}},
+		{"run s", []string{"sh", "sha256sum", "sleep"}},
+		{"run -ti sh", []string{"sh", "sha256sum"}},
+		{"run -e A=1 sl", []string{"sleep"}},
+		{"run --hostname h t", []string{"true"}},
+		{"run --hostname ", nil}, // the cursor is on the flag's value
+		{"run --hostname=h t", []string{"true"}},
+		{"run -- s", []string{"sh", "sha256sum", "sleep"}},
+		{"run ", nil},     // no menu of every program
+		{"run sh -", nil}, // the command's own flags are its business
+		{"run sh s", nil},
+		{"exit ", nil},
+		{"bogus ", nil},
+	}
+	for _, tc := range tests {
+		if got := texts(c.complete(tc.before)); !slices.Equal(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.before, got, tc.want)
+		}
+	}
+}
+
+func TestScanPath(t *testing.T) {
+	c := &completer{}
+	c.scanPath("/bin:/nonexistent")
+	exes := c.executables.Load()
+	if exes == nil || !slices.Contains(*exes, "sh") || !slices.IsSorted(*exes) {
+		t.Errorf("scan of /bin found %v", exes)
+	}
+}

@@ -1,0 +1,30 @@
+package repl
+
+import (
+	"context"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/mydocker/mydocker/internal/hostcheck"
+)
+
+// TestMain doubles the test binary as a REPL program (for the pseudo-
+// terminal tests, which need a process of their own with a controlling
+// terminal) and checks that the host is left as found. Examples run real
+// containers, so without root (outside CI) they are skipped like the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("REPL_TEST_MAIN") == "1" {
+		os.Exit(New(Options{HistoryFile: os.Getenv("REPL_TEST_HISTORY")}).Run(context.Background()))
+	}
+	flag.Parse()
+	if os.Geteuid() != 0 && os.Getenv("CI") != "true" && flag.Lookup("test.skip").Value.String() == "" {
+		_ = flag.Set("test.skip", "^Example")
+	}
+	os.Exit(hostcheck.Main(m))
+}
+
+func requireRoot(tb testing.TB) {
+	tb.Helper()
+	hostcheck.RequireRoot(tb)
+}
