@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Snapshot is the host state taken before tests run.
@@ -39,7 +40,14 @@ func Take() (Snapshot, error) {
 }
 
 // Diff describes how the host differs from the snapshot, or returns "".
+// A container killed a moment ago may still be exiting (its namespaces
+// are torn down asynchronously), so processes get a grace period to go.
 func (s Snapshot) Diff() string {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if len(children()) == 0 && len(s.newContainerProcs()) == 0 {
+			break
+		}
+	}
 	now, err := Take()
 	if err != nil {
 		return err.Error()
@@ -139,10 +147,21 @@ func (s Snapshot) newContainerProcs() []string {
 			continue
 		}
 		ns, err := os.Readlink("/proc/" + p + "/ns/pid")
-		if err == nil && ns != hostNs {
+		if err == nil && ns != hostNs && !isZombie(p) {
 			cmd, _ := os.ReadFile("/proc/" + p + "/cmdline")
 			left = append(left, p+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
 		}
 	}
 	return left
+}
+
+// isZombie reports a process that has exited and waits for its parent
+// (for an orphan, the host's init) to reap it.
+func isZombie(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return true // gone
+	}
+	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+	return strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
