@@ -5,6 +5,8 @@
 #   warm:     a container started from a running mydocker process (the path
 #             of every REPL `run`) vs unshare started from the same process
 #             (go test -bench in core)
+#   script:   a REPL script of 200 `run /bin/true` lines piped to mydocker vs
+#             a shell loop of 200 unshare runs, per container (hyperfine)
 # Needs root. Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,10 @@ unshare_cmd='unshare --uts --pid --mount --net --ipc --fork --mount-proc /bin/tr
 
 hyperfine -N -w 30 -r "$runs" --export-json "$out/oneshot.json" \
 	"./mydocker run /bin/true" "$unshare_cmd" >"$out/hyperfine.txt"
+for i in $(seq 200); do echo 'run /bin/true'; done >"$out/script200"
+hyperfine -w 2 -r 15 -S none --export-json "$out/script.json" \
+	"sh -c './mydocker < $out/script200'" \
+	"sh -c 'i=0; while [ \$i -lt 200 ]; do $unshare_cmd; i=\$((i+1)); done'" >>"$out/hyperfine.txt"
 go test -run '^$' -bench 'Benchmark(RunTrue|UnshareTrue)$' -count 5 ./core >"$out/bench.txt"
 
 python3 - "$out" <<'PY'
@@ -32,4 +38,7 @@ for line in open(f"{out}/bench.txt"):
         ns.setdefault(m[1], []).append(int(m[2]))
 w, u = (statistics.median(ns[k]) / 1e6 for k in ("RunTrue", "UnshareTrue"))
 print(f"warm      run from running process {w:6.2f} ms   unshare {u:6.2f} ms   ratio {w/u:.2f}x (target <= 1.2x)")
+r = json.load(open(f"{out}/script.json"))["results"]
+md, un = (statistics.median(x["times"]) * 1e3 / 200 for x in r)
+print(f"script    200 x run /bin/true      {md:6.2f} ms   unshare {un:6.2f} ms   ratio {md/un:.2f}x per container (target <= 1.2x)")
 PY

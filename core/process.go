@@ -108,6 +108,16 @@ func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *proces
 	if !spec.TTY {
 		p.fg = handTerminal(cmd, stdio.Terminal)
 	}
+	// A small step list is queued before the clone, so the init finds it
+	// waiting instead of waiting for this process to be scheduled again.
+	early := len(cfg) <= chunkSize
+	if early {
+		if err := sock.sendConfig(cfg); err != nil {
+			childEnd.Close()
+			p.console.close()
+			return nil, fmt.Errorf("send steps to container init: %w", err)
+		}
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -123,8 +133,10 @@ func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *proces
 	if spec.Debug {
 		debugSteps(stdio.Err, cmd.Process.Pid, steps)
 	}
-	if err := sock.sendConfig(cfg); err != nil {
-		return nil, fmt.Errorf("send steps to container init: %w", err)
+	if !early {
+		if err := sock.sendConfig(cfg); err != nil {
+			return nil, fmt.Errorf("send steps to container init: %w", err)
+		}
 	}
 	if err := r.serveInit(ctx, sock, spec, steps, cmd.Process.Pid); err != nil {
 		return nil, err

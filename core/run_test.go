@@ -221,3 +221,16 @@ func TestTTYNeedsTerminal(t *testing.T) {
 		t.Errorf("status %d err %v, want 125 and ErrNotATerminal", r.status, r.err)
 	}
 }
+
+// TestLargeArgv sends a step list larger than one packet, which travels
+// after the clone in several chunks.
+func TestLargeArgv(t *testing.T) {
+	args := []string{"sh", "-c", `echo $# ${#1} "$(printf %s "$@" | wc -c)"`, "sh"}
+	for i := 0; i < 3000; i++ {
+		args = append(args, strings.Repeat(string(rune('a'+i%26)), 100))
+	}
+	r := runIn(t, "", args...)
+	if r.err != nil || r.stdout != "3000 100 300000\n" {
+		t.Errorf("stdout %q err %v", r.stdout, r.err)
+	}
+}
