@@ -3,7 +3,7 @@ module github.com/mydocker/mydocker
 go 1.26.8
 
 require (
-	github.com/c-bata/go-prompt v0.2.6
+	github.com/c-bata/go-prompt v0.2.7-0.20250812090649-d000795a4f93
 	github.com/creack/pty v1.1.24
 	github.com/fatih/color v1.19.0
 	github.com/spf13/pflag v1.1.0

@@ -173,3 +173,11 @@ func TestInteractiveCtrlD(t *testing.T) {
 	term.typeKeys("\x04")
 	term.exited(2)
 }
+
+func TestInteractiveSIGTERM(t *testing.T) {
+	term := startREPL(t)
+	term.waitFor("mydocker> ")
+	term.typeKeys("run half-typed")
+	term.cmd.Process.Signal(syscall.SIGTERM)
+	term.exited(1) // go-prompt's status for SIGTERM; the modes are restored
+}

@@ -11,10 +11,8 @@ import (
 // This file is the only one that knows go-prompt: the seam where the line
 // editor could be swapped. It is pinned to the 2025 upstream commit
 // (v0.2.7-0.20250812090649-d000795a4f93) because the tagged v0.2.6 leaves the
-// terminal raw for child processes and after exit. Even that commit, built
-// with a current golang.org/x/sys, was seen here to leave the terminal raw
-// (no ISIG, no ICANON) while the executor runs, so this file saves the
-// terminal's modes itself and puts them back around every command.
+// terminal raw for child processes and after exit (go mod tidy silently
+// picks that tag again if the pin is lost: the interactive tests catch it).
 
 // runInteractive reads commands at the `mydocker> ` prompt until `exit` or
 // Ctrl-D on an empty line. Ctrl-C clears the line.
@@ -32,9 +30,6 @@ func (r *REPL) runInteractive(ctx context.Context) int {
 	exiting := false
 	p := prompt.New(
 		func(line string) {
-			// Commands run with the terminal as the user had it (a
-			// container without -t reads it cooked, ^C is a signal).
-			_ = term.Restore(fd, saved)
 			hist.add(line)
 			if _, done := r.ExecLine(ctx, line); done {
 				exiting = true
