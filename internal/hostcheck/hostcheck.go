@@ -1,7 +1,11 @@
 // Package hostcheck lets tests prove they left the host as they found it:
-// the mount table, the hostname, the test process's descriptors and
-// children, and no process left running in another pid namespace (a
-// container). It also holds the root gate shared by every package's tests.
+// the mount table, the hostname, the test process's descriptors, and no
+// process left behind. The test process makes itself a child subreaper, so
+// a container orphaned by a killed mydocker is reparented to it rather than
+// to the host's init, and is seen as its own leftover: other test binaries
+// running at the same time (go test runs packages in parallel) do not
+// disturb the check. It also holds the root gate shared by every package's
+// tests.
 package hostcheck
 
 import (
@@ -12,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Snapshot is the host state taken before tests run.
@@ -19,7 +25,6 @@ type Snapshot struct {
 	mountinfo string
 	hostname  string
 	fds       []string
-	pids      map[string]bool
 }
 
 // Take records the host state now.
@@ -32,11 +37,7 @@ func Take() (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	pids := map[string]bool{}
-	for _, p := range allPids() {
-		pids[p] = true
-	}
-	return Snapshot{string(mi), host, openFds(), pids}, nil
+	return Snapshot{string(mi), host, openFds()}, nil
 }
 
 // Diff describes how the host differs from the snapshot, or returns "".
@@ -44,7 +45,8 @@ func Take() (Snapshot, error) {
 // are torn down asynchronously), so processes get a grace period to go.
 func (s Snapshot) Diff() string {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if len(children()) == 0 && len(s.newContainerProcs()) == 0 {
+		reapOrphans()
+		if len(descendants()) == 0 {
 			break
 		}
 	}
@@ -62,11 +64,8 @@ func (s Snapshot) Diff() string {
 	if !slices.Equal(now.fds, s.fds) {
 		fmt.Fprintf(&b, "open fds changed: %v -> %v\n", s.fds, now.fds)
 	}
-	if kids := children(); len(kids) > 0 {
-		fmt.Fprintf(&b, "child processes left behind: %v\n", kids)
-	}
-	if left := s.newContainerProcs(); len(left) > 0 {
-		fmt.Fprintf(&b, "container processes left running: %v\n", left)
+	if left := descendants(); len(left) > 0 {
+		fmt.Fprintf(&b, "processes left behind: %v\n", left)
 	}
 	if _, err := os.Readlink("/proc/self/exe"); err != nil {
 		fmt.Fprintf(&b, "host /proc broken: %v\n", err)
@@ -77,6 +76,10 @@ func (s Snapshot) Diff() string {
 // Main runs m and fails the run if the host was changed. Use it as
 // TestMain's body.
 func Main(m *testing.M) int {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "become child subreaper:", err)
+		return 1
+	}
 	before, err := Take()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "snapshot host:", err)
@@ -116,14 +119,44 @@ func openFds() []string {
 	return fds
 }
 
-func children() []string {
-	var kids []string
-	tasks, _ := filepath.Glob("/proc/self/task/*/children")
-	for _, t := range tasks {
-		b, _ := os.ReadFile(t)
-		kids = append(kids, strings.Fields(string(b))...)
+// descendants lists the processes below this one, as "pid cmdline".
+func descendants() []string {
+	parent := map[string]string{}
+	for _, p := range allPids() {
+		b, err := os.ReadFile("/proc/" + p + "/stat")
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 {
+			parent[p] = fields[1]
+		}
 	}
-	return kids
+	self := fmt.Sprint(os.Getpid())
+	var out []string
+	for p := range parent {
+		for q, hops := parent[p], 0; q != "" && hops < 64; q, hops = parent[q], hops+1 {
+			if q == self {
+				cmd, _ := os.ReadFile("/proc/" + p + "/cmdline")
+				out = append(out, p+" "+strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// reapOrphans waits for exited children that nobody else will: orphans
+// reparented to this subreaper. It runs after the tests, when no os/exec
+// command of theirs is still waiting for its own child.
+func reapOrphans() {
+	for {
+		pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
+		}
+	}
 }
 
 func allPids() []string {
@@ -135,33 +168,4 @@ func allPids() []string {
 		}
 	}
 	return pids
-}
-
-// newContainerProcs lists processes that appeared since the snapshot and
-// live in a pid namespace other than the host's.
-func (s Snapshot) newContainerProcs() []string {
-	hostNs, _ := os.Readlink("/proc/self/ns/pid")
-	var left []string
-	for _, p := range allPids() {
-		if s.pids[p] {
-			continue
-		}
-		ns, err := os.Readlink("/proc/" + p + "/ns/pid")
-		if err == nil && ns != hostNs && !isZombie(p) {
-			cmd, _ := os.ReadFile("/proc/" + p + "/cmdline")
-			left = append(left, p+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
-		}
-	}
-	return left
-}
-
-// isZombie reports a process that has exited and waits for its parent
-// (for an orphan, the host's init) to reap it.
-func isZombie(pid string) bool {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return true // gone
-	}
-	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
-	return strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
