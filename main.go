@@ -1,20 +1,47 @@
 // Command mydocker is a small Linux container runtime with a shell-like
 // front end: `mydocker` starts the `mydocker> ` prompt (or runs the
 // commands piped to it), `mydocker run [OPTIONS] COMMAND [ARG...]` runs one
-// container. See README.md.
+// container, and `--plugin` loads hook plugins for either. See README.md.
 package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/plugins"
 	"github.com/mydocker/mydocker/repl"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:]))
+}
+
+// globals are the options before the command.
+type globals struct {
+	plugins     []string
+	pluginDirs  []string
+	hookTimeout time.Duration
+	debug       bool
+	help        bool
+}
+
+func globalFlags(g *globals) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("mydocker", pflag.ContinueOnError)
+	fs.SetInterspersed(false) // the command's own flags are its business
+	fs.SetOutput(io.Discard)
+	fs.StringArrayVar(&g.plugins, "plugin", nil, "load the hook plugin at PATH (repeatable, in order)")
+	fs.StringArrayVar(&g.pluginDirs, "plugin-dir", nil, "load every executable in DIR, in name order")
+	fs.DurationVar(&g.hookTimeout, "hook-timeout", plugins.DefaultHookTimeout, "end a run whose hook has not answered within this time")
+	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
+	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
+	return fs
 }
 
 // run is main without os.Exit, so that deferred clean-up runs.
@@ -24,16 +51,63 @@ func run(args []string) int {
 	if core.IsInit() {
 		return core.Init(os.Stderr)
 	}
+	var g globals
+	fs := globalFlags(&g)
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "mydocker: %v (see mydocker --help)\n", err)
+		return core.ExitRuntimeError
+	}
+	if g.help {
+		printUsage(fs)
+		return 0
+	}
+	host, err := loadPlugins(g)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mydocker: %v\n", err)
+		return core.ExitRuntimeError
+	}
+	defer host.Close()
+	rt := &core.Runtime{}
+	if host.Len() > 0 {
+		rt.Hooks = host
+	}
+	r := repl.New(repl.Options{Runtime: rt, Plugins: host, HistoryFile: historyFile()})
 	ctx := context.Background()
-	r := repl.New(repl.Options{HistoryFile: historyFile()})
-	if len(args) == 0 {
+	if fs.NArg() == 0 {
 		return r.Run(ctx)
 	}
-	if args[0] == "--help" || args[0] == "-h" {
-		args = []string{"help"}
-	}
-	status, _ := r.Exec(ctx, args)
+	status, _ := r.Exec(ctx, fs.Args())
 	return status
+}
+
+func loadPlugins(g globals) (*plugins.Host, error) {
+	paths := g.plugins
+	for _, dir := range g.pluginDirs {
+		found, err := plugins.DirPlugins(dir)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, found...)
+	}
+	if g.hookTimeout <= 0 {
+		return nil, fmt.Errorf("--hook-timeout must be positive, not %v", g.hookTimeout)
+	}
+	return plugins.Load(plugins.Options{Paths: paths, HookTimeout: g.hookTimeout, Stderr: os.Stderr, Debug: g.debug})
+}
+
+func printUsage(fs *pflag.FlagSet) {
+	fmt.Printf("Usage: mydocker [OPTIONS]                       start the mydocker> prompt (or read commands from stdin)\n")
+	fmt.Printf("       mydocker [OPTIONS] COMMAND [ARG...]      run one command, e.g. mydocker run -ti /bin/sh\n\nOptions:\n")
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "--" + f.Name
+		if f.Value.Type() != "bool" {
+			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION"}[f.Name]
+		}
+		fmt.Printf("  %-26s %s\n", name, f.Usage)
+	})
+	fmt.Println()
+	status, _ := repl.New(repl.Options{In: os.Stdin}).Exec(context.Background(), []string{"help"})
+	_ = status
 }
 
 // historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else

@@ -72,8 +72,13 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (int, error)
 
 func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
 	if r.Hooks != nil {
+		hostname := spec.Hostname
 		if err := r.Hooks.PreClone(ctx, spec); err != nil {
 			return err
+		}
+		// HOSTNAME follows a hook's new hostname unless it was set apart.
+		if spec.Hostname != hostname && envValue(spec.Env, "HOSTNAME") == hostname {
+			spec.Env = SetEnv(spec.Env, "HOSTNAME="+spec.Hostname)
 		}
 	}
 	return spec.Validate()

@@ -28,6 +28,7 @@ func init() {
 	commands = []command{
 		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
 		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
+		{"plugins", "", "list the loaded plugins, their state and hook counts", (*REPL).pluginsCmd},
 		{"help", "[COMMAND]", "show the commands, or one command's options", (*REPL).helpCmd},
 	}
 }
@@ -65,6 +66,18 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	return status, nil
 }
 
+func (s *REPL) pluginsCmd(_ context.Context, args []string) (int, error) {
+	if len(args) > 0 {
+		return 2, fmt.Errorf("plugins: takes no arguments")
+	}
+	if s.opts.Plugins == nil {
+		fmt.Fprintln(s.opts.Out, "no plugins loaded")
+		return 0, nil
+	}
+	s.opts.Plugins.Report(s.opts.Out)
+	return 0, nil
+}
+
 func (s *REPL) exitCmd(_ context.Context, args []string) (int, error) {
 	switch len(args) {
 	case 0:
@@ -85,7 +98,7 @@ func (s *REPL) helpCmd(_ context.Context, args []string) (int, error) {
 	case len(args) == 0:
 		fmt.Fprintln(s.opts.Out, "Commands:")
 		for _, c := range commands {
-			fmt.Fprintf(s.opts.Out, "  %-5s %-27s %s\n", c.name, c.args, c.summary)
+			fmt.Fprintf(s.opts.Out, "  %-8s %-27s %s\n", c.name, c.args, c.summary)
 		}
 		fmt.Fprintln(s.opts.Out, "\nType `help run` for the options of run.")
 		return 0, nil

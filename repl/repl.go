@@ -38,6 +38,13 @@ type Options struct {
 	Out, Err    io.Writer
 	Prompt      string // default DefaultPrompt
 	HistoryFile string // where interactive history persists; "" keeps it in memory
+	Plugins     Reporter
+}
+
+// Reporter describes loaded plugins for the `plugins` command; the plugin
+// host implements it. The REPL does not depend on the plugin package.
+type Reporter interface {
+	Report(w io.Writer)
 }
 
 // REPL executes mydocker commands and remembers the last status, as a

@@ -1,0 +1,149 @@
+// Package plugins runs mydocker's hook plugins: separate processes that
+// speak go-plugin's gRPC protocol (package sdk is their side). A Host starts
+// each plugin once per mydocker process, calls its hooks in load order with
+// a deadline, restarts a plugin that crashed on the next run, and kills them
+// all on Close; it implements core.Hooks, so core never imports this package.
+//
+// Failures are closed: a hook error, a crash or a hook past the deadline
+// ends that run before the command starts, with one error naming the
+// plugin and the hook. A policy plugin that crashed is never skipped.
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/plugins/sdk"
+)
+
+// DefaultHookTimeout bounds each hook call unless Options says otherwise.
+const DefaultHookTimeout = 10 * time.Second
+
+// startTimeout bounds a plugin's start and handshake: something that is not
+// a plugin fails within it instead of hanging.
+const startTimeout = 3 * time.Second
+
+// Options configure a Host.
+type Options struct {
+	Paths       []string      // plugin executables, in load (and call) order
+	HookTimeout time.Duration // per hook call; default DefaultHookTimeout
+	Stderr      io.Writer     // where plugins' logs go, prefixed with their names
+	Debug       bool          // show plugins' debug logs and go-plugin's own
+}
+
+// Host runs a set of plugins. It is safe for one run at a time, which is
+// how mydocker uses it.
+type Host struct {
+	plugins []*managed
+	timeout time.Duration
+	logs    *logs
+}
+
+var _ core.Hooks = (*Host)(nil)
+
+// Load starts every plugin and checks its handshake. If any fails, the
+// ones already started are killed and the error names the failing one.
+func Load(o Options) (_ *Host, retErr error) {
+	if o.HookTimeout <= 0 {
+		o.HookTimeout = DefaultHookTimeout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	h := &Host{timeout: o.HookTimeout, logs: newLogs(o.Stderr, o.Debug)}
+	defer func() {
+		if retErr != nil {
+			h.Close()
+		}
+	}()
+	for _, p := range o.Paths {
+		m := &managed{name: filepath.Base(p), path: p, logs: h.logs}
+		if err := m.start(); err != nil {
+			return nil, err
+		}
+		h.plugins = append(h.plugins, m)
+	}
+	return h, nil
+}
+
+// Close kills every plugin process. The Host is not usable afterwards.
+func (h *Host) Close() {
+	for _, m := range h.plugins {
+		m.stop()
+	}
+}
+
+// Len is the number of plugins loaded.
+func (h *Host) Len() int { return len(h.plugins) }
+
+// PreClone passes the spec through every plugin's pre-clone hook in load
+// order, each seeing what the previous left. The id cannot be changed.
+func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
+	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname}
+	for _, m := range h.plugins {
+		err := m.call(ctx, h.timeout, hookPreClone, func(ctx context.Context, hooks sdk.Hooks) error {
+			return hooks.PreClone(ctx, &s)
+		})
+		if err != nil {
+			return err
+		}
+		s.ID = spec.ID
+		if s.Rootfs != "" {
+			return &HookError{Plugin: m.name, Hook: hookPreClone, Err: fmt.Errorf("set Rootfs to %q, but this mydocker cannot run a container in its own root filesystem yet", s.Rootfs)}
+		}
+	}
+	spec.Args, spec.Env, spec.Hostname = s.Args, s.Env, s.Hostname
+	return nil
+}
+
+// PostMount calls every plugin's post-mount hook in load order.
+func (h *Host) PostMount(ctx context.Context, st core.State) error {
+	state := sdk.State{ID: st.ID, Pid: st.Pid, Spec: sdk.Spec{
+		ID: st.Spec.ID, Args: st.Spec.Args, Env: st.Spec.Env, Hostname: st.Spec.Hostname,
+	}}
+	for _, m := range h.plugins {
+		err := m.call(ctx, h.timeout, hookPostMount, func(ctx context.Context, hooks sdk.Hooks) error {
+			s := state // each plugin gets its own copy
+			return hooks.PostMount(ctx, &s)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Report writes a table of the plugins: state and hook counts.
+func (h *Host) Report(w io.Writer) {
+	if len(h.plugins) == 0 {
+		fmt.Fprintln(w, "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR)")
+		return
+	}
+	fmt.Fprintf(w, "%-16s %-10s %9s %10s %6s  %s\n", "NAME", "STATE", "PRE-CLONE", "POST-MOUNT", "STARTS", "PATH")
+	for _, m := range h.plugins {
+		r := m.report()
+		fmt.Fprintf(w, "%-16s %-10s %9d %10d %6d  %s\n", m.name, r.state, r.calls[hookPreClone], r.calls[hookPostMount], r.starts, m.path)
+	}
+}
+
+// DirPlugins lists the executables in dir, in name order, for --plugin-dir.
+func DirPlugins(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("plugin directory: %w", err)
+	}
+	var paths []string
+	for _, e := range entries { // ReadDir sorts by name
+		p := filepath.Join(dir, e.Name())
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}

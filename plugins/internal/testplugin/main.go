@@ -1,0 +1,72 @@
+// Command testplugin is the plugin the host's tests load under several
+// names (symlinks); the name picks the behaviour, so one build serves every
+// case:
+//
+//	edit-X      pre-clone appends X to the value of CHAIN=
+//	veto        pre-clone refuses
+//	crash-pre   pre-clone exits the process (status 3)
+//	crash-once  like crash-pre the first time ever ($TESTPLUGIN_DIR marks it)
+//	panic-post  post-mount panics
+//	hang-post   post-mount never answers
+//	mark        post-mount writes $TESTPLUGIN_DIR/mark: what it saw of the pid
+//	log         logs at info and debug, and writes to stdout and stderr
+//	noop        does nothing (benchmarks)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mydocker/mydocker/plugins/sdk"
+)
+
+type hooks struct{ name string }
+
+func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
+	switch {
+	case strings.HasPrefix(h.name, "edit-"):
+		for i, kv := range s.Env {
+			if strings.HasPrefix(kv, "CHAIN=") {
+				s.Env[i] = kv + strings.TrimPrefix(h.name, "edit-")
+			}
+		}
+	case h.name == "veto":
+		return errors.New("vetoed by the test policy")
+	case h.name == "crash-pre":
+		os.Exit(3)
+	case h.name == "crash-once":
+		mark := filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "crashed-once")
+		if _, err := os.Stat(mark); err != nil {
+			os.WriteFile(mark, nil, 0o644)
+			os.Exit(3)
+		}
+	case h.name == "log":
+		sdk.Log.Info("pre-clone seen", "container", s.ID)
+		sdk.Log.Debug("debug detail", "args", len(s.Args))
+		fmt.Println("raw stdout line")
+		fmt.Fprintln(os.Stderr, "raw stderr line")
+	}
+	return nil
+}
+
+func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
+	switch h.name {
+	case "panic-post":
+		panic("test panic in post-mount")
+	case "hang-post":
+		select {} // ignores ctx on purpose: the host must not wait
+	case "mark":
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.Pid))
+		pidns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", st.Pid))
+		hostns, _ := os.Readlink("/proc/self/ns/pid")
+		mark := fmt.Sprintf("cmdline=%s sameNS=%v id=%s\n", strings.ReplaceAll(string(cmdline), "\x00", " "), pidns == hostns, st.ID)
+		return os.WriteFile(filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "mark"), []byte(mark), 0o644)
+	}
+	return nil
+}
+
+func main() { sdk.Serve(hooks{name: filepath.Base(os.Args[0])}) }

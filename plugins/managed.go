@@ -1,0 +1,235 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/mydocker/mydocker/plugins/sdk"
+)
+
+// Hook names, as users read them in errors and in `plugins`.
+const (
+	hookPreClone  = "pre-clone"
+	hookPostMount = "post-mount"
+)
+
+// HookError is a run ended by a plugin: its veto, its crash, its silence.
+type HookError struct {
+	Plugin, Hook string
+	Err          error
+}
+
+func (e *HookError) Error() string {
+	return fmt.Sprintf("plugin %s: %s: %v", e.Plugin, e.Hook, e.Err)
+}
+
+// Unwrap exposes the cause (a *sdk.HookError for a veto).
+func (e *HookError) Unwrap() error { return e.Err }
+
+// managed is one plugin process and what is known about it.
+type managed struct {
+	name, path string
+	logs       *logs
+
+	mu     sync.Mutex
+	client *plugin.Client
+	cmd    *exec.Cmd
+	hooks  sdk.Hooks
+	starts int
+	calls  map[string]int
+	failed string // why the last call failed, for `plugins`
+}
+
+// start launches the plugin and checks its handshake.
+func (m *managed) start() error {
+	l := m.logs
+	if err := checkExecutable(m.path); err != nil {
+		return fmt.Errorf("plugin %s: %w", m.path, err)
+	}
+	cmd := exec.Command(m.path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Pdeathsig: syscall.SIGKILL, // dies with mydocker, even on SIGKILL
+		Setpgid:   true,            // never gets the terminal's ^C or ^Z
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		Plugins:          sdk.PluginSet(nil),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		StartTimeout:     startTimeout,
+		Logger:           l.forGoPlugin(),
+		SyncStdout:       l.writer(m.name),
+		SyncStderr:       l.writer(m.name),
+	})
+	hooks, err := dispense(client)
+	if err != nil {
+		killClient(client, cmd)
+		return fmt.Errorf("plugin %s: not a mydocker plugin: %s", m.path, handshakeFailure(err))
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.client, m.cmd, m.hooks = client, cmd, hooks
+	m.starts++
+	if m.calls == nil {
+		m.calls = map[string]int{}
+	}
+	return nil
+}
+
+func dispense(client *plugin.Client) (sdk.Hooks, error) {
+	rpc, err := client.Client()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		return nil, err
+	}
+	hooks, ok := raw.(sdk.Hooks)
+	if !ok {
+		return nil, errors.New("dispensed an unexpected type")
+	}
+	return hooks, nil
+}
+
+func checkExecutable(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return errors.Unwrap(err) // "no such file or directory", without the path twice
+	case info.IsDir():
+		return errors.New("is a directory")
+	case info.Mode()&0o111 == 0:
+		return fmt.Errorf("not executable (mode %04o)", info.Mode().Perm())
+	}
+	return nil
+}
+
+// call runs one hook with a deadline, restarting the plugin first if it
+// exited since the last run. Any failure other than the plugin's own
+// answer leaves the plugin in doubt, so it is killed and restarted next run.
+func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, fn func(context.Context, sdk.Hooks) error) error {
+	if m.exited() {
+		if err := m.start(); err != nil {
+			return &HookError{Plugin: m.name, Hook: hook, Err: fmt.Errorf("restart: %w", err)}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	m.count(hook)
+	err := fn(ctx, m.hooks)
+	var veto *sdk.HookError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &veto):
+		err = veto
+	case ctx.Err() == context.DeadlineExceeded:
+		m.stop()
+		err = fmt.Errorf("no answer within %v (--hook-timeout); plugin killed, it restarts on the next run", timeout)
+	case m.waitExited(100 * time.Millisecond):
+		err = errors.New("the plugin exited during the hook; it restarts on the next run")
+	default:
+		m.stop()
+		err = fmt.Errorf("%s; plugin killed, it restarts on the next run", firstLine(err.Error()))
+	}
+	m.setFailed(err)
+	return &HookError{Plugin: m.name, Hook: hook, Err: err}
+}
+
+func (m *managed) count(hook string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls[hook]++
+}
+
+func (m *managed) setFailed(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failed = err.Error()
+}
+
+func (m *managed) exited() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.client == nil || m.client.Exited()
+}
+
+// waitExited reports whether the plugin process is gone, giving go-plugin
+// a moment to notice a crash that broke the call.
+func (m *managed) waitExited(d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		if m.exited() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
+// stop kills the plugin process, if it runs.
+func (m *managed) stop() {
+	m.mu.Lock()
+	c, cmd := m.client, m.cmd
+	m.client, m.cmd = nil, nil
+	m.mu.Unlock()
+	if c != nil {
+		killClient(c, cmd)
+	}
+}
+
+// killClient kills the plugin's whole process group first: go-plugin's Kill
+// waits for the plugin's output to close, which a child of the plugin
+// holding it open (a shell script's sleep) would delay indefinitely.
+func killClient(c *plugin.Client, cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	c.Kill()
+}
+
+type pluginReport struct {
+	state  string
+	starts int
+	calls  map[string]int
+}
+
+func (m *managed) report() pluginReport {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	state := "running"
+	if m.client == nil || m.client.Exited() {
+		state = "exited"
+	}
+	return pluginReport{state: state, starts: m.starts, calls: m.calls}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSpace(line)
+}
+
+// handshakeFailure says in one line why a program failed as a plugin.
+func handshakeFailure(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "Unrecognized remote plugin message:"); ok {
+		if printed := firstLine(rest); printed != "" {
+			return fmt.Sprintf("it printed %q instead of the plugin handshake", printed)
+		}
+		return "it exited without the plugin handshake"
+	}
+	if strings.Contains(msg, "timeout while waiting for plugin to start") {
+		return fmt.Sprintf("no plugin handshake within %v", startTimeout)
+	}
+	return firstLine(msg)
+}

@@ -1,0 +1,84 @@
+package sdk
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	hookspb "github.com/mydocker/mydocker/plugins/proto"
+)
+
+// grpcClient is mydocker's view of a plugin: Hooks over the gRPC stub.
+type grpcClient struct{ stub hookspb.HooksClient }
+
+func (c *grpcClient) PreClone(ctx context.Context, spec *Spec) error {
+	resp, err := c.stub.PreClone(ctx, &hookspb.PreCloneRequest{Spec: specToProto(spec)})
+	if err != nil {
+		return clientError(err)
+	}
+	*spec = specFromProto(resp.GetSpec())
+	return nil
+}
+
+func (c *grpcClient) PostMount(ctx context.Context, state *State) error {
+	_, err := c.stub.PostMount(ctx, &hookspb.PostMountRequest{State: &hookspb.State{
+		Id: state.ID, Pid: int64(state.Pid), Spec: specToProto(&state.Spec),
+	}})
+	return clientError(err)
+}
+
+// clientError turns a status into the plugin's own words. A hook the plugin
+// does not implement (built before the hook existed) does nothing.
+func clientError(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	switch {
+	case ok && st.Code() == codes.Unimplemented:
+		return nil
+	case ok && st.Code() == codes.Unknown:
+		return &HookError{Message: st.Message()}
+	default:
+		return err
+	}
+}
+
+// HookError is an error a plugin's hook returned, in its own words.
+type HookError struct{ Message string }
+
+func (e *HookError) Error() string { return e.Message }
+
+// grpcServer is the plugin's side: the gRPC service over its Hooks.
+type grpcServer struct {
+	hookspb.UnimplementedHooksServer
+	impl Hooks
+}
+
+func (s *grpcServer) PreClone(ctx context.Context, req *hookspb.PreCloneRequest) (*hookspb.PreCloneResponse, error) {
+	spec := specFromProto(req.GetSpec())
+	id := spec.ID
+	if err := s.impl.PreClone(ctx, &spec); err != nil {
+		return nil, err // gRPC sends it as codes.Unknown with err's text
+	}
+	spec.ID = id // the id is mydocker's
+	return &hookspb.PreCloneResponse{Spec: specToProto(&spec)}, nil
+}
+
+func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountRequest) (*hookspb.PostMountResponse, error) {
+	st := req.GetState()
+	state := &State{ID: st.GetId(), Pid: int(st.GetPid()), Spec: specFromProto(st.GetSpec())}
+	if err := s.impl.PostMount(ctx, state); err != nil {
+		return nil, err
+	}
+	return &hookspb.PostMountResponse{}, nil
+}
+
+func specToProto(s *Spec) *hookspb.Spec {
+	return &hookspb.Spec{Id: s.ID, Args: s.Args, Env: s.Env, Hostname: s.Hostname, Rootfs: s.Rootfs}
+}
+
+func specFromProto(p *hookspb.Spec) Spec {
+	return Spec{ID: p.GetId(), Args: p.GetArgs(), Env: p.GetEnv(), Hostname: p.GetHostname(), Rootfs: p.GetRootfs()}
+}

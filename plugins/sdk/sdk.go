@@ -1,0 +1,79 @@
+// Package sdk is the contract between mydocker and its hook plugins: what a
+// third party imports to write one. A plugin is a program whose main is
+//
+//	func main() { sdk.Serve(myHooks{}) }
+//
+// mydocker starts it once per mydocker process and calls its hooks over
+// hashicorp/go-plugin's gRPC transport, so a plugin that crashes or hangs
+// cannot take the runtime with it: the run it was serving fails, closed.
+//
+// This package is kept stable: fields and hook points are only added, and a
+// plugin built against an older version keeps working (a hook it does not
+// know is treated as a hook that does nothing).
+package sdk
+
+import (
+	"context"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// Spec is what a container will run. Pre-clone hooks see it and may change
+// it in place; mydocker validates the result like user input.
+type Spec struct {
+	ID       string   // container id, unique per run, set by mydocker (read-only)
+	Args     []string // command and arguments
+	Env      []string // KEY=VALUE
+	Hostname string
+	Rootfs   string // "" while the container shares the host's root
+}
+
+// State is what post-mount hooks see: the container's init has made its
+// mounts and waits, its command not yet executed.
+type State struct {
+	ID   string
+	Pid  int // the container init's pid in mydocker's pid namespace
+	Spec Spec
+}
+
+// Hooks is what a plugin implements. Embed NoopHooks to implement only some.
+type Hooks interface {
+	// PreClone runs in mydocker's process order, before the container
+	// exists. It may edit spec; an error vetoes the run.
+	PreClone(ctx context.Context, spec *Spec) error
+	// PostMount runs while the container's init waits after its mounts.
+	// The plugin may enter the container's namespaces through
+	// /proc/<Pid>/ns/*. An error aborts the run.
+	PostMount(ctx context.Context, state *State) error
+}
+
+// NoopHooks implements every hook as doing nothing, for embedding.
+type NoopHooks struct{}
+
+// PreClone does nothing.
+func (NoopHooks) PreClone(context.Context, *Spec) error { return nil }
+
+// PostMount does nothing.
+func (NoopHooks) PostMount(context.Context, *State) error { return nil }
+
+// Log is the plugin's logger. Its lines reach mydocker's stderr prefixed
+// with the plugin's name (debug lines only with `mydocker --debug`).
+// Never write to stdout: before Serve it breaks the handshake.
+var Log = hclog.New(&hclog.LoggerOptions{
+	Level:      hclog.Trace, // mydocker filters by its own level
+	Output:     os.Stderr,
+	JSONFormat: true,
+})
+
+// Serve runs the plugin until mydocker ends it. Started by hand (not by
+// mydocker) it prints that it is a plugin and exits 1.
+func Serve(h Hooks) {
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: Handshake,
+		Plugins:         PluginSet(h),
+		GRPCServer:      plugin.DefaultGRPCServer,
+		Logger:          Log,
+	})
+}
