@@ -21,7 +21,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MYDOCKER_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))
 	}
-	os.Exit(hostcheck.Main(m))
+	code := hostcheck.Main(m)
+	if examplesDir != "" {
+		os.RemoveAll(examplesDir)
+	}
+	os.Exit(code)
 }
 
 func requireRoot(t *testing.T) {

@@ -7,6 +7,8 @@
 #             (go test -bench in core)
 #   script:   a REPL script of 200 `run /bin/true` lines piped to mydocker vs
 #             a shell loop of 200 unshare runs, per container (hyperfine)
+#   plugins:  the same script with two trivial plugins loaded vs none,
+#             interleaved round by round; and one hook call's latency
 # Needs root. Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,22 @@ hyperfine -w 2 -r 15 -S none --export-json "$out/script.json" \
 	"sh -c './mydocker < $out/script200'" \
 	"sh -c 'i=0; while [ \$i -lt 200 ]; do $unshare_cmd; i=\$((i+1)); done'" >>"$out/hyperfine.txt"
 go test -run '^$' -bench 'Benchmark(RunTrue|UnshareTrue)$' -count 5 ./core >"$out/bench.txt"
+go test -run '^$' -bench 'BenchmarkHookCall$' -count 5 ./plugins >>"$out/bench.txt"
+
+go build -o "$out/" ./plugins/internal/testplugin
+for name in noop noop2 pre-only post-only; do ln -s testplugin "$out/$name"; done
+for round in $(seq 10); do # interleaved, so drift on a noisy machine hits all
+	for mode in none two one-hook-each; do
+		case $mode in
+		none) flags="" ;;
+		two) flags="--plugin $out/noop --plugin $out/noop2" ;;
+		one-hook-each) flags="--plugin $out/pre-only --plugin $out/post-only" ;;
+		esac
+		t0=$(date +%s%N)
+		./mydocker $flags <"$out/script200" >/dev/null
+		echo "$mode $(( $(date +%s%N) - t0 ))" >>"$out/plugins.txt"
+	done
+done
 
 python3 - "$out" <<'PY'
 import json, re, statistics, sys
@@ -41,4 +59,12 @@ print(f"warm      run from running process {w:6.2f} ms   unshare {u:6.2f} ms   r
 r = json.load(open(f"{out}/script.json"))["results"]
 md, un = (statistics.median(x["times"]) * 1e3 / 200 for x in r)
 print(f"script    200 x run /bin/true      {md:6.2f} ms   unshare {un:6.2f} ms   ratio {md/un:.2f}x per container (target <= 1.2x)")
+t = {}
+for line in open(f"{out}/plugins.txt"):
+    mode, ns_ = line.split()
+    t.setdefault(mode, []).append(int(ns_) / 200 / 1e6)
+two, one, none = (statistics.median(t[k]) for k in ("two", "one-hook-each", "none"))
+print(f"plugins   200 x run, 2 plugins     {two:6.2f} ms   none    {none:6.2f} ms   ratio {two/none:.2f}x per container (target <= 1.4x; both hook both points: 4 calls a run)")
+print(f"plugins   200 x run, 2 plugins     {one:6.2f} ms   none    {none:6.2f} ms   ratio {one/none:.2f}x per container (each hooks one point: 2 calls a run)")
+print(f"hook      one call to a plugin     {statistics.median(ns['HookCall'])/1e3:6.0f} us")
 PY

@@ -128,7 +128,13 @@ func (h *Host) Report(w io.Writer) {
 	fmt.Fprintf(w, "%-16s %-10s %9s %10s %6s  %s\n", "NAME", "STATE", "PRE-CLONE", "POST-MOUNT", "STARTS", "PATH")
 	for _, m := range h.plugins {
 		r := m.report()
-		fmt.Fprintf(w, "%-16s %-10s %9d %10d %6d  %s\n", m.name, r.state, r.calls[hookPreClone], r.calls[hookPostMount], r.starts, m.path)
+		count := func(hook string) string {
+			if r.skip[hook] {
+				return "-" // not implemented by the plugin
+			}
+			return fmt.Sprint(r.calls[hook])
+		}
+		fmt.Fprintf(w, "%-16s %-10s %9s %10s %6d  %s\n", m.name, r.state, count(hookPreClone), count(hookPostMount), r.starts, m.path)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // each name it answers to (see its doc).
 var bin string
 
-var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2"}
+var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2", "pre-only", "post-only"}
 
 // TestMain builds real plugin binaries, since the tests run real plugin
 // processes, and checks that the host is left as found.

@@ -46,6 +46,7 @@ type managed struct {
 	hooks  sdk.Hooks
 	starts int
 	calls  map[string]int
+	skip   map[string]bool // hooks this process said it does not implement
 	failed string // why the last call failed, for `plugins`
 }
 
@@ -78,6 +79,7 @@ func (m *managed) start() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.client, m.cmd, m.hooks = client, cmd, hooks
+	m.skip = map[string]bool{} // a new process may be a new version
 	m.starts++
 	if m.calls == nil {
 		m.calls = map[string]int{}
@@ -123,12 +125,19 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 			return &HookError{Plugin: m.name, Hook: hook, Err: fmt.Errorf("restart: %w", err)}
 		}
 	}
+	if m.skips(hook) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	m.count(hook)
+	m.count(hook, 1)
 	err := fn(ctx, m.hooks)
 	var veto *sdk.HookError
 	switch {
+	case errors.Is(err, sdk.ErrNotImplemented):
+		m.count(hook, -1)
+		m.setSkip(hook)
+		return nil
 	case err == nil:
 		return nil
 	case errors.As(err, &veto):
@@ -146,10 +155,22 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 	return &HookError{Plugin: m.name, Hook: hook, Err: err}
 }
 
-func (m *managed) count(hook string) {
+func (m *managed) skips(hook string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls[hook]++
+	return m.skip[hook]
+}
+
+func (m *managed) setSkip(hook string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.skip[hook] = true
+}
+
+func (m *managed) count(hook string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls[hook] += n
 }
 
 func (m *managed) setFailed(err error) {
@@ -202,6 +223,7 @@ type pluginReport struct {
 	state  string
 	starts int
 	calls  map[string]int
+	skip   map[string]bool // hooks this process said it does not implement
 }
 
 func (m *managed) report() pluginReport {
@@ -211,7 +233,7 @@ func (m *managed) report() pluginReport {
 	if m.client == nil || m.client.Exited() {
 		state = "exited"
 	}
-	return pluginReport{state: state, starts: m.starts, calls: m.calls}
+	return pluginReport{state: state, starts: m.starts, calls: m.calls, skip: m.skip}
 }
 
 func firstLine(s string) string {

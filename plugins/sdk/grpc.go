@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -29,7 +30,8 @@ func (c *grpcClient) PostMount(ctx context.Context, state *State) error {
 }
 
 // clientError turns a status into the plugin's own words. A hook the plugin
-// does not implement (built before the hook existed) does nothing.
+// does not implement (NoopHooks, or a plugin built before the hook existed)
+// is ErrNotImplemented.
 func clientError(err error) error {
 	if err == nil {
 		return nil
@@ -37,7 +39,7 @@ func clientError(err error) error {
 	st, ok := status.FromError(err)
 	switch {
 	case ok && st.Code() == codes.Unimplemented:
-		return nil
+		return ErrNotImplemented
 	case ok && st.Code() == codes.Unknown:
 		return &HookError{Message: st.Message()}
 	default:
@@ -60,7 +62,7 @@ func (s *grpcServer) PreClone(ctx context.Context, req *hookspb.PreCloneRequest)
 	spec := specFromProto(req.GetSpec())
 	id := spec.ID
 	if err := s.impl.PreClone(ctx, &spec); err != nil {
-		return nil, err // gRPC sends it as codes.Unknown with err's text
+		return nil, serverError(err)
 	}
 	spec.ID = id // the id is mydocker's
 	return &hookspb.PreCloneResponse{Spec: specToProto(&spec)}, nil
@@ -70,9 +72,18 @@ func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountReques
 	st := req.GetState()
 	state := &State{ID: st.GetId(), Pid: int(st.GetPid()), Spec: specFromProto(st.GetSpec())}
 	if err := s.impl.PostMount(ctx, state); err != nil {
-		return nil, err
+		return nil, serverError(err)
 	}
 	return &hookspb.PostMountResponse{}, nil
+}
+
+// serverError is how a hook's error travels: ErrNotImplemented as the
+// UNIMPLEMENTED status, anything else as UNKNOWN with the error's text.
+func serverError(err error) error {
+	if errors.Is(err, ErrNotImplemented) {
+		return status.Error(codes.Unimplemented, err.Error())
+	}
+	return status.Error(codes.Unknown, err.Error())
 }
 
 func specToProto(s *Spec) *hookspb.Spec {

@@ -14,10 +14,13 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"os"
+	"runtime"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 )
 
 // Spec is what a container will run. Pre-clone hooks see it and may change
@@ -49,14 +52,20 @@ type Hooks interface {
 	PostMount(ctx context.Context, state *State) error
 }
 
-// NoopHooks implements every hook as doing nothing, for embedding.
+// NoopHooks implements every hook as not implemented, for embedding: a
+// plugin that only cares about one hook embeds it and overrides that one.
 type NoopHooks struct{}
 
-// PreClone does nothing.
-func (NoopHooks) PreClone(context.Context, *Spec) error { return nil }
+// PreClone returns ErrNotImplemented.
+func (NoopHooks) PreClone(context.Context, *Spec) error { return ErrNotImplemented }
 
-// PostMount does nothing.
-func (NoopHooks) PostMount(context.Context, *State) error { return nil }
+// PostMount returns ErrNotImplemented.
+func (NoopHooks) PostMount(context.Context, *State) error { return ErrNotImplemented }
+
+// ErrNotImplemented, returned by a hook, tells mydocker that this plugin
+// does not hook here. It is not a failure: mydocker stops calling that hook
+// of this plugin process, which saves a round trip on every container start.
+var ErrNotImplemented = errors.New("hook not implemented by this plugin")
 
 // Log is the plugin's logger. Its lines reach mydocker's stderr prefixed
 // with the plugin's name (debug lines only with `mydocker --debug`).
@@ -69,11 +78,22 @@ var Log = hclog.New(&hclog.LoggerOptions{
 
 // Serve runs the plugin until mydocker ends it. Started by hand (not by
 // mydocker) it prints that it is a plugin and exits 1.
+//
+// A hook's latency is on the path of every container start, and a plugin
+// process sits idle between runs: waking one thread is cheaper than
+// handing each request between several. So unless GOMAXPROCS is set in its
+// environment, a plugin runs Go code on one thread (blocking calls still
+// run beside it), and its gRPC server handles calls on a standing worker.
 func Serve(h Hooks) {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         PluginSet(h),
-		GRPCServer:      plugin.DefaultGRPCServer,
-		Logger:          Log,
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			return grpc.NewServer(append(opts, grpc.NumStreamWorkers(1))...)
+		},
+		Logger: Log,
 	})
 }

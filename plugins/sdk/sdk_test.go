@@ -82,18 +82,34 @@ func TestPostMountState(t *testing.T) {
 }
 
 // A plugin built before a hook existed answers UNIMPLEMENTED: mydocker
-// must treat that as a hook that does nothing.
-func TestUnimplementedHookIsANoop(t *testing.T) {
+// must see that as ErrNotImplemented, not as a failure.
+func TestUnimplementedHook(t *testing.T) {
 	conn, _ := plugin.TestGRPCConn(t, func(s *grpc.Server) {
 		hookspb.RegisterHooksServer(s, hookspb.UnimplementedHooksServer{})
 	})
 	t.Cleanup(func() { conn.Close() })
 	c := &grpcClient{stub: hookspb.NewHooksClient(conn)}
 	spec := Spec{ID: "x", Args: []string{"true"}}
-	if err := c.PreClone(context.Background(), &spec); err != nil || spec.Args[0] != "true" {
+	if err := c.PreClone(context.Background(), &spec); !errors.Is(err, ErrNotImplemented) || spec.Args[0] != "true" {
 		t.Errorf("PreClone: %v, spec %+v", err, spec)
 	}
-	if err := c.PostMount(context.Background(), &State{}); err != nil {
+	if err := c.PostMount(context.Background(), &State{}); !errors.Is(err, ErrNotImplemented) {
+		t.Errorf("PostMount: %v", err)
+	}
+}
+
+type onlyPost struct{ NoopHooks }
+
+func (onlyPost) PostMount(context.Context, *State) error { return nil }
+
+// NoopHooks' hooks arrive as ErrNotImplemented; overridden ones work.
+func TestNoopHooksEmbedding(t *testing.T) {
+	h := dispenseInProcess(t, onlyPost{})
+	spec := Spec{ID: "x", Args: []string{"true"}}
+	if err := h.PreClone(context.Background(), &spec); !errors.Is(err, ErrNotImplemented) {
+		t.Errorf("PreClone: %v", err)
+	}
+	if err := h.PostMount(context.Background(), &State{}); err != nil {
 		t.Errorf("PostMount: %v", err)
 	}
 }

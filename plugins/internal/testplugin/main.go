@@ -10,7 +10,9 @@
 //	hang-post   post-mount never answers
 //	mark        post-mount writes $TESTPLUGIN_DIR/mark: what it saw of the pid
 //	log         logs at info and debug, and writes to stdout and stderr
-//	noop        does nothing (benchmarks)
+//	noop        does nothing, in both hooks (benchmarks)
+//	pre-only    does nothing in pre-clone; post-mount is not implemented
+//	post-only   does nothing in post-mount; pre-clone is not implemented
 package main
 
 import (
@@ -34,6 +36,8 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 				s.Env[i] = kv + strings.TrimPrefix(h.name, "edit-")
 			}
 		}
+	case h.name == "post-only":
+		return sdk.ErrNotImplemented
 	case h.name == "veto":
 		return errors.New("vetoed by the test policy")
 	case h.name == "crash-pre":
@@ -55,6 +59,8 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 
 func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	switch h.name {
+	case "pre-only":
+		return sdk.ErrNotImplemented
 	case "panic-post":
 		panic("test panic in post-mount")
 	case "hang-post":

@@ -1,0 +1,25 @@
+package plugins
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// BenchmarkHookCall is the cost of one hook call to a trivial plugin
+// process: what each loaded plugin adds per hook point per run.
+func BenchmarkHookCall(b *testing.B) {
+	requireRoot(b)
+	h, err := Load(Options{Paths: []string{pluginPath("noop")}, Stderr: &syncBuffer{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	spec := &core.Spec{ID: "bench", Args: []string{"true"}, Hostname: "bench"}
+	for b.Loop() {
+		if err := h.PreClone(context.Background(), spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
