@@ -47,7 +47,7 @@ type managed struct {
 	starts int
 	calls  map[string]int
 	skip   map[string]bool // hooks this process said it does not implement
-	failed string // why the last call failed, for `plugins`
+	failed string          // why the last call failed, for `plugins`
 }
 
 // start launches the plugin and checks its handshake.
