@@ -135,6 +135,9 @@ func (h *Host) Report(w io.Writer) {
 			return fmt.Sprint(r.calls[hook])
 		}
 		fmt.Fprintf(w, "%-16s %-10s %9s %10s %6d  %s\n", m.name, r.state, count(hookPreClone), count(hookPostMount), r.starts, m.path)
+		if r.failed != "" {
+			fmt.Fprintf(w, "%-16s last failure: %s\n", "", r.failed)
+		}
 	}
 }
 

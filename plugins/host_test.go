@@ -150,7 +150,7 @@ func TestCrashFailsClosedAndRestarts(t *testing.T) {
 	}
 	var rep bytes.Buffer
 	h.Report(&rep)
-	if !strings.Contains(rep.String(), "crash-once       running            2          1      2") {
+	if !strings.Contains(rep.String(), "crash-once       running            2          1      2") || !strings.Contains(rep.String(), "last failure: the plugin exited during the hook") {
 		t.Errorf("report:\n%s", rep.String())
 	}
 	if strings.Contains(logs.String(), "plugin process exited") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -223,7 +224,8 @@ type pluginReport struct {
 	state  string
 	starts int
 	calls  map[string]int
-	skip   map[string]bool // hooks this process said it does not implement
+	skip   map[string]bool
+	failed string
 }
 
 func (m *managed) report() pluginReport {
@@ -233,7 +235,7 @@ func (m *managed) report() pluginReport {
 	if m.client == nil || m.client.Exited() {
 		state = "exited"
 	}
-	return pluginReport{state: state, starts: m.starts, calls: m.calls, skip: m.skip}
+	return pluginReport{state: state, starts: m.starts, calls: maps.Clone(m.calls), skip: maps.Clone(m.skip), failed: m.failed}
 }
 
 func firstLine(s string) string {
