@@ -3,6 +3,7 @@ package repl
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,9 @@ func TestScriptWithoutContainers(t *testing.T) {
 		{"unknown command and go on", "bogus\nexit 0\n", 0, "", "mydocker: line 1: unknown command \"bogus\": type `help` for the commands\n"},
 		{"unbalanced quote", "run echo 'x\n", 2, "", "mydocker: line 1: syntax error: reached EOF without closing quote `'`\n"},
 		{"last status is the exit status", "bogus\n", 127, "", "mydocker: line 1: unknown command \"bogus\": type `help` for the commands\n"},
-		{"help of a missing command", "help nope\n", 2, "", "mydocker: line 1: help: no such command \"nope\" (commands: run, exit, help)\n"},
+		{"help of a missing command", "help nope\n", 2, "", "mydocker: line 1: help: no such command \"nope\" (commands: run, exit, plugins, help)\n"},
+		{"plugins without a host", "plugins\n", 0, "no plugins loaded\n", ""},
+		{"plugins takes no arguments", "plugins x\n", 2, "", "mydocker: line 1: plugins: takes no arguments\n"},
 		{"no newline at the end", "exit 4", 4, "", ""},
 		{"bad run flag", "run --nope true\n", 125, "", "mydocker: line 1: run: unknown flag: --nope\n"},
 		{"-t without a terminal", "run -t true\n", 125, "", "mydocker: line 1: run: -t needs a terminal on stdin: the input device is not a TTY\n"},
@@ -78,5 +81,17 @@ func TestScriptRunsContainers(t *testing.T) {
 				t.Errorf("got status %d stdout %q stderr %q\nwant status %d stdout %q stderr %q", status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
 			}
 		})
+	}
+}
+
+type fakeReport string
+
+func (f fakeReport) Report(w io.Writer) { io.WriteString(w, string(f)) }
+
+func TestPluginsCommandReports(t *testing.T) {
+	var out bytes.Buffer
+	r := New(Options{In: strings.NewReader("plugins\n"), Out: &out, Err: &out, Plugins: fakeReport("the table\n")})
+	if status := r.Run(context.Background()); status != 0 || out.String() != "the table\n" {
+		t.Errorf("status %d output %q", status, out.String())
 	}
 }
