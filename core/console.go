@@ -32,8 +32,10 @@ type console struct {
 }
 
 // attach wires the container's stdio into cmd: the caller's streams as they
-// are, or a new pty for -t. Without -i, stdin is empty (/dev/null).
-func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio) (*console, error) {
+// are, or a pty for -t. Without -i, stdin is empty (/dev/null). With its own
+// root (inInit), the container makes its pty in its own devpts and passes
+// the master back (setMaster); otherwise a pty of the host's is used.
+func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio, inInit bool) (*console, error) {
 	if !spec.TTY {
 		if spec.Interactive {
 			cmd.Stdin = stdio.In
@@ -44,6 +46,12 @@ func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio) (*console, error) {
 	in, ok := stdio.In.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
 		return nil, fmt.Errorf("-t needs a terminal on stdin: %w", ErrNotATerminal)
+	}
+	if inInit {
+		// Until the init replaces its stdio with the pty, a failure it can
+		// only print goes to the caller's stderr.
+		cmd.Stderr = stdio.Err
+		return &console{in: in, out: stdio.Out, interactive: spec.Interactive}, nil
 	}
 	ptmx, slave, err := pty.Open()
 	if err != nil {
@@ -61,13 +69,28 @@ func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio) (*console, error) {
 	return c, nil
 }
 
+// setMaster takes the pty master the container's init made.
+func (c *console) setMaster(ptmx *os.File) error {
+	if c.ptmx != nil {
+		ptmx.Close()
+		return fmt.Errorf("container init sent a second terminal")
+	}
+	c.ptmx = ptmx
+	if err := pty.InheritSize(c.in, ptmx); err != nil {
+		return fmt.Errorf("set pseudo-terminal size: %w", err)
+	}
+	return nil
+}
+
 // started begins relaying once the container's command runs.
 func (c *console) started() {
-	if c == nil {
+	if c == nil || c.ptmx == nil {
 		return
 	}
-	c.slave.Close() // the container holds the only references now
-	c.slave = nil
+	if c.slave != nil {
+		c.slave.Close() // the container holds the only references now
+		c.slave = nil
+	}
 	c.winch = make(chan os.Signal, 1)
 	signal.Notify(c.winch, syscall.SIGWINCH)
 	go c.followSize(c.winch)
@@ -144,6 +167,9 @@ func (c *console) close() {
 		c.slave.Close()
 		c.ptmx.Close()
 	}
+	if c.winch == nil && c.ptmx != nil { // a master from the init, never started
+		c.ptmx.Close()
+	}
 	c.wg.Wait()
 	if c.winch != nil {
 		signal.Stop(c.winch)
@@ -155,5 +181,7 @@ func (c *console) close() {
 	if c.wakeIn != nil {
 		c.wakeIn.Close()
 	}
-	c.ptmx.Close()
+	if c.ptmx != nil {
+		c.ptmx.Close()
+	}
 }

@@ -16,6 +16,9 @@ var (
 	ErrCommandNotFound = errors.New("command not found")
 	// ErrCommandNotExecutable means the command exists but cannot be executed.
 	ErrCommandNotExecutable = errors.New("command cannot be executed")
+	// ErrMemoryLimit accompanies status 137 when the kernel killed the
+	// container for reaching its memory limit.
+	ErrMemoryLimit = errors.New("the container was killed: it reached its memory limit")
 )
 
 // Exit statuses for failures of mydocker itself rather than of the command.

@@ -14,14 +14,26 @@ const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
 // newRunFlags declares the flags of `run`, docker style: short flags
 // combine (-it, -ti), and the first non-flag word ends the flags, so the
 // command's own flags are left alone (`run ls -l`).
-func newRunFlags(s *Spec, env *[]string, hostname *string) *pflag.FlagSet {
+// runFlagValues are the `run` flags that are parsed further after pflag.
+type runFlagValues struct {
+	env, volumes []string
+	hostname     string
+	memory       string
+}
+
+func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetInterspersed(false)
 	fs.SetOutput(io.Discard) // errors are returned, never printed here
 	fs.BoolVarP(&s.Interactive, "interactive", "i", false, "keep stdin attached to the container")
 	fs.BoolVarP(&s.TTY, "tty", "t", false, "give the container its own pseudo-terminal")
-	fs.StringVar(hostname, "hostname", "", "container hostname (default: the container id)")
-	fs.StringArrayVarP(env, "env", "e", nil, "set KEY=VALUE in the container (repeatable); KEY alone copies it from here")
+	fs.StringVar(&v.hostname, "hostname", "", "container hostname (default: the container id)")
+	fs.StringArrayVarP(&v.env, "env", "e", nil, "set KEY=VALUE in the container (repeatable); KEY alone copies it from here")
+	fs.StringVar(&s.Rootfs, "rootfs", "", "run in its own root filesystem: DIR, read-only, under a throwaway overlay")
+	fs.StringArrayVarP(&v.volumes, "volume", "v", nil, "bind-mount HOST:CONTAINER[:ro] (repeatable; needs --rootfs)")
+	fs.StringVarP(&v.memory, "memory", "m", "", "memory limit, e.g. 64m or 1g; the container is killed beyond it")
+	fs.Float64Var(&s.Limits.CPUs, "cpus", 0, "CPU limit in CPUs' worth of time, e.g. 0.5")
+	fs.Int64Var(&s.Limits.Pids, "pids-limit", 0, "most processes the container may have at once")
 	fs.BoolVar(&s.Debug, "debug", false, "print the container's boot steps to stderr")
 	return fs
 }
@@ -30,12 +42,32 @@ func newRunFlags(s *Spec, env *[]string, hostname *string) *pflag.FlagSet {
 // Errors wrap ErrInvalid and name the offending flag or value.
 func ParseRun(args []string) (*Spec, error) {
 	s := &Spec{ID: NewID()}
-	var env []string
-	var hostname string
-	fs := newRunFlags(s, &env, &hostname)
+	var v runFlagValues
+	fs := newRunFlags(s, &v)
 	if err := fs.Parse(args); err != nil {
 		return nil, invalidf("%v", err)
 	}
+	if fs.Changed("pids-limit") && s.Limits.Pids < 1 {
+		return nil, invalidf("invalid --pids-limit %d: must be at least 1", s.Limits.Pids)
+	}
+	if fs.Changed("cpus") && s.Limits.CPUs <= 0 {
+		return nil, invalidf("invalid --cpus %v: must be more than 0", s.Limits.CPUs)
+	}
+	if v.memory != "" {
+		m, err := ParseSize(v.memory)
+		if err != nil {
+			return nil, invalidf("invalid --memory %q: want a size such as 64m, 512k or 1g", v.memory)
+		}
+		s.Limits.Memory = m
+	}
+	for _, vol := range v.volumes {
+		parsed, err := ParseVolume(vol)
+		if err != nil {
+			return nil, err
+		}
+		s.Volumes = append(s.Volumes, parsed)
+	}
+	env, hostname := v.env, v.hostname
 	s.Args = fs.Args()
 	if len(s.Args) == 0 {
 		return nil, invalidf("no command given (usage: %s)", RunUsage)
@@ -68,9 +100,7 @@ func ParseRun(args []string) (*Spec, error) {
 // help text and completion.
 func RunFlagHelp() []FlagHelp {
 	var out []FlagHelp
-	var env []string
-	var hostname string
-	newRunFlags(&Spec{}, &env, &hostname).VisitAll(func(f *pflag.Flag) {
+	newRunFlags(&Spec{}, &runFlagValues{}).VisitAll(func(f *pflag.Flag) {
 		out = append(out, FlagHelp{Name: f.Name, Short: f.Shorthand, Usage: f.Usage, TakesValue: f.Value.Type() != "bool"})
 	})
 	return out

@@ -13,19 +13,29 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 // Keep in sync with sync.go and initsteps.go.
-enum { MSG_CONFIG = 1, MSG_READY = 2, MSG_CONTINUE = 3, MSG_ERROR = 4 };
-enum { OP_MOUNT = 1, OP_HOSTNAME = 2, OP_SYNC = 3, OP_EXEC = 4 };
+enum { MSG_CONFIG = 1, MSG_READY = 2, MSG_CONTINUE = 3, MSG_ERROR = 4, MSG_CONSOLE = 5 };
+enum {
+	OP_MOUNT = 1, OP_HOSTNAME = 2, OP_SYNC = 3, OP_EXEC = 4,
+	OP_CHDIR = 5, OP_PIVOT = 6, OP_MKNOD = 7, OP_SYMLINK = 8, OP_MKDIR = 9,
+	OP_CONSOLE = 10,
+};
+// OP_OPTIONAL on a step: a missing path (ENOENT) is not a failure.
+#define OP_OPTIONAL 0x100
 #define CONFIG_MAX (64u << 20)
 #define CHUNK_MAX (32u << 10)
 
@@ -143,8 +153,62 @@ static void do_mount(uint32_t i, struct step *s)
 	if (s->nstr != 4)
 		bail(i, EPROTO);
 	if (mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]),
-		  (unsigned long)s->flags, nullable(s->str[3])) < 0)
+		  (unsigned long)s->flags, nullable(s->str[3])) < 0) {
+		if ((s->op & OP_OPTIONAL) && errno == ENOENT)
+			return;
 		bail(i, errno);
+	}
+}
+
+// do_pivot makes the current directory the root, runc's way: pivot_root
+// with new and old root both ".", then detach the old root stacked below,
+// so that no host path stays reachable.
+static void do_pivot(uint32_t i)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		bail(i, errno);
+	if (umount2(".", MNT_DETACH) < 0)
+		bail(i, errno);
+	if (chdir("/") < 0)
+		bail(i, errno);
+}
+
+// do_console makes the container's terminal in its own devpts: it opens
+// the ptmx at str[0], hands the master to the parent (which relays it to
+// the user's terminal), and makes the slave the controlling terminal and
+// stdio of a new session.
+static void do_console(uint32_t i, struct step *s)
+{
+	int unlock = 0, master, slave;
+	if (s->nstr != 1)
+		bail(i, EPROTO);
+	if ((master = open(s->str[0], O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		bail(i, errno);
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		bail(i, errno);
+	if ((slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0)
+		bail(i, errno);
+
+	struct msg m = { MSG_CONSOLE, i, 0 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(syncfd, &mh, MSG_NOSIGNAL) != sizeof(m))
+		die("send console");
+	close(master);
+
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		bail(i, errno);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			bail(i, errno);
+	if (slave > 2)
+		close(slave);
 }
 
 static void do_sync(uint32_t i)
@@ -164,6 +228,7 @@ static void reset_process(uint32_t i)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
+	umask(022); // the init ran with 0, so that modes were exact
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL); // fails harmlessly for KILL, STOP, RT internals
 	sigemptyset(&none);
@@ -217,21 +282,38 @@ __attribute__((constructor)) static void mydocker_init(int argc, char **argv, ch
 	if (!fd || argc < 2 || strcmp(argv[1], "init") != 0)
 		return; // not a container init: let the Go program start
 	syncfd = atoi(fd);
+	umask(0); // device nodes and directories get exactly the modes planned
 
 	uint32_t len, n;
 	char *buf = read_config(&len);
 	struct step *steps = parse_steps(buf, len, &n);
 	for (uint32_t i = 0; i < n; i++) {
-		switch (steps[i].op) {
-		case OP_MOUNT: do_mount(i, &steps[i]); break;
+		struct step *s = &steps[i];
+		int optional = s->op & OP_OPTIONAL, rc = 0;
+		errno = 0;
+		switch (s->op & 0xff) {
+		case OP_MOUNT: do_mount(i, s); break;
 		case OP_HOSTNAME:
-			if (steps[i].nstr != 1 || sethostname(steps[i].str[0], strlen(steps[i].str[0])) < 0)
-				bail(i, steps[i].nstr != 1 ? EPROTO : errno);
+			rc = s->nstr == 1 ? sethostname(s->str[0], strlen(s->str[0])) : (errno = EPROTO, -1);
 			break;
 		case OP_SYNC: do_sync(i); break;
-		case OP_EXEC: do_exec(i, &steps[i]); break;
-		default: bail(i, EPROTO);
+		case OP_EXEC: do_exec(i, s); break;
+		case OP_CHDIR: rc = s->nstr == 1 ? chdir(s->str[0]) : (errno = EPROTO, -1); break;
+		case OP_PIVOT: do_pivot(i); break;
+		case OP_CONSOLE: do_console(i, s); break;
+		case OP_MKNOD: // flags: mode << 32 | device number
+			rc = s->nstr == 1 ? mknod(s->str[0], (mode_t)(s->flags >> 32), (dev_t)(uint32_t)s->flags) : (errno = EPROTO, -1);
+			break;
+		case OP_SYMLINK: rc = s->nstr == 2 ? symlink(s->str[0], s->str[1]) : (errno = EPROTO, -1); break;
+		case OP_MKDIR:
+			rc = s->nstr == 1 ? mkdir(s->str[0], (mode_t)s->flags) : (errno = EPROTO, -1);
+			if (rc < 0 && errno == EEXIST)
+				rc = 0;
+			break;
+		default: rc = -1, errno = EPROTO;
 		}
+		if (rc < 0 && !(optional && errno == ENOENT))
+			bail(i, errno);
 	}
 	bail(n, ENOEXEC); // the list must end in an exec
 }

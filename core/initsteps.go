@@ -25,26 +25,54 @@ type step struct {
 	what  string
 }
 
+// bootPlan is what the boot sequence is made from.
+type bootPlan struct {
+	spec *Spec
+	dir  *containerDir // the state directory, with --rootfs; else nil
+	sync bool          // the init waits for the parent (hooks, cgroup) before exec
+}
+
 // bootSequence is the container's boot, in order, as the init will run it.
 // It is the one place to read to know what a container start does inside
 // the new namespaces.
-func bootSequence(spec *Spec, postMountSync bool) []step {
+func bootSequence(p bootPlan) []step {
 	var steps []step
-	add := func(s step) { steps = append(steps, s) }
+	add := func(s ...step) { steps = append(steps, s...) }
 
 	// Make every mount private before mounting anything: on a host whose /
-	// is shared (systemd's default), the proc mount below would otherwise
-	// propagate to the host and replace the host's /proc.
+	// is shared (systemd's default), the mounts below would otherwise
+	// propagate to the host (the book's broken host /proc), and pivot_root
+	// would fail with EINVAL.
 	add(mountStep("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "", "make / private"))
-	// A /proc for the new pid namespace, so ps and /proc/self see the container.
-	add(mountStep("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, "", "mount proc on /proc"))
-	add(step{op: opHostname, str: []string{spec.Hostname}, what: fmt.Sprintf("set hostname %q", spec.Hostname)})
-	// Post-mount hooks run in the parent while the init waits here, its
-	// mounts done and the command not yet executed.
-	if postMountSync {
-		add(step{op: opSync, what: "wait for post-mount hooks"})
+	if p.dir == nil {
+		// The host's root, with a /proc for the new pid namespace.
+		add(procSteps("/")...)
+	} else {
+		// Its own root: an overlay whose lower layer is --rootfs, mounted
+		// here in the container's mount namespace, so that it vanishes
+		// with the container however mydocker ends.
+		root := p.dir.merged()
+		add(chdirStep(p.dir.path), overlayStep())
+		add(procSteps(root)...)
+		add(devSteps(root)...)
+		add(sysSteps(root)...)
+		add(maskSteps(root)...) // after /dev (masks bind its null) and /sys
+		if p.spec.TTY {
+			add(consoleStep(root))
+		}
+		add(volumeSteps(root, p.spec.Volumes)...)
 	}
-	add(execStep(spec))
+	add(step{op: opHostname, str: []string{p.spec.Hostname}, what: fmt.Sprintf("set hostname %q", p.spec.Hostname)})
+	// The parent joins the init to its cgroup and runs post-mount hooks
+	// while the init waits here: mounts done, host paths still reachable
+	// (hooks may write into the root), the command not yet executed.
+	if p.sync {
+		add(step{op: opSync, what: "wait for the cgroup and post-mount hooks"})
+	}
+	if p.dir != nil {
+		add(pivotSteps(p.dir.merged())...)
+	}
+	add(execStep(p.spec))
 	return steps
 }
 

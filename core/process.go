@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,76 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// Hooks are called around a container start. core calls them; the plugin
-// host (package plugins) implements them. Either may be nil in Runtime.
-type Hooks interface {
-	// PreClone runs before the init child exists and may edit the spec;
-	// an error vetoes the run.
-	PreClone(ctx context.Context, spec *Spec) error
-	// PostMount runs while the init is parked after its mounts, before
-	// the command is executed; an error aborts the run.
-	PostMount(ctx context.Context, state State) error
-}
-
-// State is what post-mount hooks see of a starting container.
-type State struct {
-	ID   string
-	Pid  int // the init's pid in the caller's pid namespace
-	Spec Spec
-}
-
-// Stdio is how a container is attached to its caller.
-type Stdio struct {
-	In       io.Reader // used with Spec.Interactive; a terminal *os.File for Spec.TTY
-	Out, Err io.Writer
-	// Signals received here while the container runs are forwarded to its
-	// PID 1 (without -t, SIGINT and SIGTERM of a one-shot run, for example).
-	Signals <-chan os.Signal
-	// Terminal, if set, is the caller's controlling terminal. Without -t,
-	// the container is made its foreground process group while it runs
-	// (when the caller holds it), as a shell does for a foreground job.
-	Terminal *os.File
-}
-
-// Runtime starts containers. Its zero value is ready to use.
-type Runtime struct {
-	Hooks Hooks
-	// Exe is the binary re-executed as the init; default /proc/self/exe.
-	Exe string
-}
-
-// cloneFlags are the namespaces every container gets.
-const cloneFlags = unix.CLONE_NEWUTS | unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWNET | unix.CLONE_NEWIPC
-
-// Run starts the container described by spec, waits for it, and returns its
-// exit status: the command's own, or 128+N if it died of signal N. On error
-// the status is ExitCode(err) and nothing of the container is left. If ctx
-// ends first, the container is killed.
-func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (int, error) {
-	if err := r.preClone(ctx, spec); err != nil {
-		return ExitCode(err), err
-	}
-	p, err := r.start(ctx, spec, stdio)
-	if err != nil {
-		return ExitCode(err), err
-	}
-	return p.wait(ctx, stdio.Signals), nil
-}
-
-func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
-	if r.Hooks != nil {
-		hostname := spec.Hostname
-		if err := r.Hooks.PreClone(ctx, spec); err != nil {
-			return err
-		}
-		// HOSTNAME follows a hook's new hostname unless it was set apart.
-		if spec.Hostname != hostname && envValue(spec.Env, "HOSTNAME") == hostname {
-			spec.Env = SetEnv(spec.Env, "HOSTNAME="+spec.Hostname)
-		}
-	}
-	return spec.Validate()
-}
 
 // process is a started container: its init has executed the command.
 type process struct {
@@ -93,8 +22,9 @@ type process struct {
 
 // start clones the init, sends it its steps, serves its sync requests and
 // returns once the command is executing. Any failure kills the init.
-func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *process, retErr error) {
-	steps := bootSequence(spec, r.Hooks != nil)
+func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *process, retErr error) {
+	spec := c.spec
+	steps := bootSequence(bootPlan{spec: spec, dir: c.dir, sync: c.needsSync(r.Hooks)})
 	cfg, err := encodeSteps(steps)
 	if err != nil {
 		return nil, err
@@ -106,7 +36,7 @@ func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *proces
 	defer sock.Close()
 	cmd := r.initCommand(childEnd)
 	p := &process{cmd: cmd}
-	if p.console, err = attach(cmd, spec, stdio); err != nil {
+	if p.console, err = attach(cmd, spec, stdio, c.dir != nil); err != nil {
 		childEnd.Close()
 		return nil, err
 	}
@@ -143,7 +73,7 @@ func (r *Runtime) start(ctx context.Context, spec *Spec, stdio Stdio) (_ *proces
 			return nil, fmt.Errorf("send steps to container init: %w", err)
 		}
 	}
-	if err := r.serveInit(ctx, sock, spec, steps, cmd.Process.Pid); err != nil {
+	if err := r.serveInit(ctx, sock, c, steps, p); err != nil {
 		return nil, err
 	}
 	p.console.started()
@@ -173,9 +103,10 @@ func (r *Runtime) initCommand(childEnd *os.File) *exec.Cmd {
 
 // serveInit answers the init until its command executes (EOF on the
 // socket) or it reports a failed step.
-func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, spec *Spec, steps []step, pid int) error {
+func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container, steps []step, p *process) error {
+	pid := p.cmd.Process.Pid
 	for {
-		m, err := sock.recv()
+		m, file, err := sock.recv()
 		if errors.Is(err, errEOF) {
 			return nil
 		}
@@ -183,25 +114,47 @@ func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, spec *Spec, s
 			return fmt.Errorf("read from container init: %w", err)
 		}
 		switch {
+		case m.Type == msgConsole && file != nil && p.console != nil:
+			if err := p.console.setMaster(file); err != nil {
+				return err
+			}
 		case m.Type == msgError && int(m.Arg) < len(steps):
 			return stepError(steps[m.Arg], m.Errno)
 		case m.Type == msgReady && int(m.Arg) < len(steps) && steps[m.Arg].op == opSync:
-			if err := r.Hooks.PostMount(ctx, State{ID: spec.ID, Pid: pid, Spec: *spec}); err != nil {
+			if err := r.atSyncPoint(ctx, c, pid); err != nil {
 				return err
 			}
 			if err := sock.send(syncMsg{Type: msgContinue, Arg: m.Arg}); err != nil {
 				return fmt.Errorf("release container init: %w", err)
 			}
 		default:
+			if file != nil {
+				file.Close()
+			}
 			return fmt.Errorf("unexpected message %d (arg %d) from container init", m.Type, m.Arg)
 		}
 	}
 }
 
+// atSyncPoint runs while the init waits after its mounts: the init joins
+// its cgroup before anything of the command runs, then post-mount hooks
+// see the finished mounts.
+func (r *Runtime) atSyncPoint(ctx context.Context, c *container, pid int) error {
+	if c.cgroup != nil {
+		if err := c.cgroup.join(pid); err != nil {
+			return err
+		}
+	}
+	if r.Hooks != nil {
+		return r.Hooks.PostMount(ctx, c.state(pid))
+	}
+	return nil
+}
+
 // stepError names the failed step and classifies exec failures the way a
 // shell does: not found is 127, found but not executable is 126.
 func stepError(s step, errno syscall.Errno) error {
-	if s.op != opExec {
+	if s.op&0xff != opExec {
 		return &InitError{Step: "container init: " + s.what, Err: errno}
 	}
 	switch cmd := s.str[0]; {

@@ -22,7 +22,28 @@ type Spec struct {
 	TTY         bool     // give the container its own pseudo-terminal (-t)
 	Interactive bool     // attach stdin (-i); otherwise stdin is empty
 	Debug       bool     // print the boot steps to stderr (--debug)
+	// Rootfs is a host directory that becomes the container's root,
+	// read-only under a per-container overlay; "" shares the host's root.
+	Rootfs  string
+	Volumes []Volume // bind mounts (-v), only with Rootfs
+	Limits  Limits   // resource limits, enforced by a cgroup per container
 }
+
+// Volume is a host path bind-mounted into the container.
+type Volume struct {
+	Host, Container string // absolute paths
+	ReadOnly        bool
+}
+
+// Limits are a container's resource limits; zero means no limit.
+type Limits struct {
+	Memory int64   // bytes (-m)
+	CPUs   float64 // CPUs' worth of time (--cpus)
+	Pids   int64   // processes (--pids-limit)
+}
+
+// Any reports whether some limit is set, i.e. the container needs a cgroup.
+func (l Limits) Any() bool { return l.Memory > 0 || l.CPUs > 0 || l.Pids > 0 }
 
 // NewID returns a fresh container id: 12 hex digits, as docker's short ids,
 // safe as a hostname and as a path component.
@@ -63,7 +84,10 @@ func (s *Spec) Validate() error {
 			return err
 		}
 	}
-	return nil
+	if err := s.validateRootfs(); err != nil {
+		return err
+	}
+	return s.Limits.validate()
 }
 
 // ValidateHostname accepts RFC 1123 host names of at most 64 bytes (the

@@ -14,6 +14,9 @@ package core
 //	  config bytes, <=32 KiB packets -->  reads the step list
 //	                                      replays steps in order:
 //	                                        mount, sethostname, ...
+//	                                 <--  msgConsole + SCM_RIGHTS(pty master)
+//	  relays the pty to the user          (stepConsole only: -t with --rootfs;
+//	                                       no answer awaited)
 //	                                 <--  msgReady{arg: step}   (stepSync only)
 //	  runs post-mount hooks               waits
 //	  msgContinue                    -->  goes on
@@ -30,8 +33,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+		"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -43,6 +45,7 @@ const (
 	msgReady    uint32 = 2
 	msgContinue uint32 = 3
 	msgError    uint32 = 4
+	msgConsole  uint32 = 5
 )
 
 const (
@@ -98,24 +101,56 @@ func (s *syncSocket) sendConfig(cfg []byte) error {
 // errEOF means the init closed its end: its execve succeeded (or it died).
 var errEOF = errors.New("sync socket closed")
 
-// recv reads one message, or returns errEOF.
-func (s *syncSocket) recv() (syncMsg, error) {
+// recv reads one message, or returns errEOF. A file passed with it
+// (msgConsole's pty master) is returned too, close-on-exec.
+func (s *syncSocket) recv() (syncMsg, *os.File, error) {
 	var b [syncMsgSize]byte
-	n, err := s.f.Read(b[:])
-	if n == 0 && (err == nil || errors.Is(err, io.EOF)) {
-		return syncMsg{}, errEOF
+	oob := make([]byte, unix.CmsgSpace(4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(int(s.f.Fd()), b[:], oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
 	}
-	if err != nil {
-		return syncMsg{}, err
+	switch {
+	case err != nil:
+		return syncMsg{}, nil, err
+	case n == 0:
+		return syncMsg{}, nil, errEOF
 	}
-	if n != syncMsgSize {
-		return syncMsg{}, fmt.Errorf("short sync message (%d bytes)", n)
+	file, ferr := receivedFile(oob[:oobn])
+	if n != syncMsgSize || ferr != nil {
+		if file != nil {
+			file.Close()
+		}
+		return syncMsg{}, nil, errors.Join(fmt.Errorf("malformed sync message (%d bytes)", n), ferr)
 	}
 	return syncMsg{
 		Type:  binary.NativeEndian.Uint32(b[0:]),
 		Arg:   binary.NativeEndian.Uint32(b[4:]),
 		Errno: syscall.Errno(binary.NativeEndian.Uint32(b[8:])),
-	}, nil
+	}, file, nil
+}
+
+// receivedFile returns the one descriptor passed with SCM_RIGHTS, if any.
+func receivedFile(oob []byte) (*os.File, error) {
+	if len(oob) == 0 {
+		return nil, nil
+	}
+	cmsgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil || len(cmsgs) != 1 {
+		return nil, fmt.Errorf("parse control message: %v", err)
+	}
+	fds, err := unix.ParseUnixRights(&cmsgs[0])
+	if err != nil || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, fmt.Errorf("parse passed descriptors: %v", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "console"), nil
 }
 
 func (s *syncSocket) Close() error { return s.f.Close() }

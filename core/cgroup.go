@@ -1,0 +1,100 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A container with limits gets a cgroup of its own, named by its id under a
+// "mydocker" parent, which the init joins at the sync point before its
+// command starts, and which is removed when the container ends. Both cgroup
+// v2 and v1 (or hybrid) hosts are supported; a limit the host cannot apply
+// is an error, never silently dropped.
+
+// cgroup is one container's cgroup, in either hierarchy.
+type cgroup interface {
+	join(pid int) error
+	oomKilled() bool
+	remove() error
+}
+
+// cgroupRoot is where cgroup hierarchies are mounted.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// cpuPeriod is the CFS period that --cpus is expressed in (100 ms).
+const cpuPeriod = 100000
+
+// newCgroup creates the container's cgroup with its limits set.
+func newCgroup(id string, l Limits) (cgroup, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(cgroupRoot, &st); err != nil {
+		return nil, fmt.Errorf("cgroups: %w", err)
+	}
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return newCgroupV2(cgroupRoot, id, l)
+	}
+	mounts, err := cgroupV1Mounts()
+	if err != nil {
+		return nil, fmt.Errorf("cgroups: %w", err)
+	}
+	return newCgroupV1(mounts, id, l)
+}
+
+// limitFiles are the files that set l, by controller, in v1 or v2 terms.
+type limitFile struct {
+	controller, flag, file, value string
+}
+
+// writeFile writes a cgroup control file, naming it in the error.
+func writeFile(dir, file, value string) error {
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0o644); err != nil {
+		return fmt.Errorf("write %q to %s: %w", value, file, unwrapPathError(err))
+	}
+	return nil
+}
+
+// removeCgroupDir removes a cgroup directory. rmdir fails with EBUSY for a
+// moment after the last process exited, while the kernel finishes with it.
+func removeCgroupDir(dir string) error {
+	var err error
+	for i := 0; i < 100; i++ {
+		if err = unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		if !errors.Is(err, unix.EBUSY) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("remove cgroup %s: %w", dir, err)
+}
+
+// removeIfEmpty removes the shared "mydocker" parent once no container
+// uses it, so that nothing is left on the host.
+func removeIfEmpty(dir string) {
+	_ = unix.Rmdir(dir) // ENOTEMPTY or EBUSY: another container still runs
+}
+
+// readCounter reads "key N" from a flat-keyed cgroup file.
+func readCounter(path, key string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && k == key {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func cpuQuota(cpus float64) int64 { return int64(cpus*cpuPeriod + 0.5) }

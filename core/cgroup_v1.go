@@ -1,0 +1,124 @@
+package core
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// cgroupV1 is a container's cgroup on v1 (or hybrid) hierarchies: one
+// directory <mount>/mydocker/<id> per controller that has a limit. Only
+// those controllers are joined, so a v1 cpuset with empty cpuset.mems (the
+// book's ENOSPC) never gets in the way.
+type cgroupV1 struct {
+	dirs    map[string]string // controller -> the container's directory
+	parents []string
+}
+
+// cgroupV1Mounts maps each v1 controller to where its hierarchy is mounted.
+func cgroupV1Mounts() (map[string]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	mounts := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// ... mountpoint ... - fstype source superoptions
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		fields, tail := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "cgroup" {
+			continue
+		}
+		for _, opt := range strings.Split(tail[2], ",") {
+			mounts[opt] = unescapeMountPath(fields[4])
+		}
+	}
+	return mounts, sc.Err()
+}
+
+// newCgroupV1 creates mount/mydocker/id for each controller l needs.
+func newCgroupV1(mounts map[string]string, id string, l Limits) (_ *cgroupV1, retErr error) {
+	files := v1LimitFiles(l)
+	c := &cgroupV1{dirs: map[string]string{}}
+	defer func() {
+		if retErr != nil {
+			_ = c.remove()
+		}
+	}()
+	for _, f := range files {
+		mnt, ok := mounts[f.controller]
+		if !ok {
+			return nil, fmt.Errorf("cannot apply %s: no %s cgroup controller is mounted on this host", f.flag, f.controller)
+		}
+		dir, ok := c.dirs[f.controller]
+		if !ok {
+			parent := filepath.Join(mnt, "mydocker")
+			dir = filepath.Join(parent, id)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("create cgroup: %w", err)
+			}
+			c.dirs[f.controller], c.parents = dir, append(c.parents, parent)
+		}
+		if f.file == "memory.memsw.limit_in_bytes" {
+			if _, err := os.Stat(filepath.Join(dir, f.file)); err != nil {
+				continue // no swap accounting on this host: nothing to close
+			}
+		}
+		if err := writeFile(dir, f.file, f.value); err != nil {
+			return nil, fmt.Errorf("apply %s: %w", f.flag, err)
+		}
+	}
+	return c, nil
+}
+
+// v1LimitFiles are the control files that implement l on cgroup v1, in the
+// order they must be written.
+func v1LimitFiles(l Limits) []limitFile {
+	var files []limitFile
+	if l.Memory > 0 {
+		m := strconv.FormatInt(l.Memory, 10)
+		// memsw (memory+swap) may not be below memory: set memory first.
+		files = append(files, limitFile{"memory", "--memory", "memory.limit_in_bytes", m},
+			limitFile{"memory", "--memory", "memory.memsw.limit_in_bytes", m})
+	}
+	if l.CPUs > 0 {
+		files = append(files, limitFile{"cpu", "--cpus", "cpu.cfs_period_us", strconv.Itoa(cpuPeriod)},
+			limitFile{"cpu", "--cpus", "cpu.cfs_quota_us", strconv.FormatInt(cpuQuota(l.CPUs), 10)})
+	}
+	if l.Pids > 0 {
+		files = append(files, limitFile{"pids", "--pids-limit", "pids.max", strconv.FormatInt(l.Pids, 10)})
+	}
+	return files
+}
+
+func (c *cgroupV1) join(pid int) error {
+	for ctrl, dir := range c.dirs {
+		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+			return fmt.Errorf("join %s cgroup: %w", ctrl, err)
+		}
+	}
+	return nil
+}
+
+func (c *cgroupV1) oomKilled() bool {
+	dir, ok := c.dirs["memory"]
+	return ok && readCounter(filepath.Join(dir, "memory.oom_control"), "oom_kill") > 0
+}
+
+func (c *cgroupV1) remove() error {
+	var first error
+	for _, dir := range c.dirs {
+		if err := removeCgroupDir(dir); err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, p := range c.parents {
+		removeIfEmpty(p)
+	}
+	return first
+}

@@ -1,0 +1,93 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// container is what a run sets up on the host around the init process:
+// the state directory (with --rootfs) and the cgroup (with limits). Both
+// are made before the clone and undone by destroy.
+type container struct {
+	spec     *Spec
+	dir      *containerDir // nil without --rootfs
+	cgroup   cgroup        // nil without limits
+	stateDir string
+}
+
+// create prepares the host side of a container. On failure, whatever was
+// made is undone.
+func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
+	c := &container{spec: spec, stateDir: r.StateDir}
+	if c.stateDir == "" {
+		c.stateDir = DefaultStateDir
+	}
+	defer func() {
+		if retErr != nil {
+			_ = c.destroy()
+		}
+	}()
+	if spec.Rootfs != "" {
+		dir, err := newContainerDir(c.stateDir, spec)
+		if err != nil {
+			return nil, err
+		}
+		c.dir = dir
+	}
+	if spec.Limits.Any() {
+		cg, err := newCgroup(spec.ID, spec.Limits)
+		if err != nil {
+			return nil, err
+		}
+		c.cgroup = cg
+	}
+	return c, nil
+}
+
+// needsSync reports whether the init must wait for the parent before its
+// command: to be put in its cgroup, or for post-mount hooks.
+func (c *container) needsSync(hooks Hooks) bool { return hooks != nil || c.cgroup != nil }
+
+// state is what post-mount hooks are told about the container.
+func (c *container) state(pid int) State {
+	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec}
+	if c.dir != nil {
+		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", c.dir.merged())
+	}
+	return st
+}
+
+// destroy removes the cgroup and the state directory, and the state
+// directory's parents if nothing else is in them, so that a run leaves no
+// trace on the host.
+func (c *container) destroy() error {
+	var errs []error
+	if c.cgroup != nil {
+		errs = append(errs, c.cgroup.remove())
+	}
+	if c.dir != nil {
+		errs = append(errs, c.dir.remove())
+		_ = os.Remove(filepath.Join(c.stateDir, "containers")) // fails if in use
+		_ = os.Remove(c.stateDir)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("clean up after the container: %w", err)
+	}
+	return nil
+}
+
+// formatSize writes a byte count the way -m reads it.
+func formatSize(n int64) string {
+	switch {
+	case n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "g"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "m"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "k"
+	}
+	return strconv.FormatInt(n, 10)
+}

@@ -1,0 +1,149 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Steps that build a container's own root under merged/, before pivot_root.
+// Each is planned here, in Go, from what the host looks like; the init only
+// replays them.
+
+const (
+	opChdir   uint32 = 5
+	opPivot   uint32 = 6
+	opMknod   uint32 = 7
+	opSymlink uint32 = 8
+	opMkdir   uint32 = 9
+	opConsole uint32 = 10
+	// opOptional on a step: a missing path (ENOENT) is not a failure.
+	opOptional uint32 = 0x100
+)
+
+// maskedPaths are kernel interfaces a container must not read (runc's
+// list): a file is covered with /dev/null, a directory with an empty
+// read-only tmpfs.
+var maskedPaths = []string{
+	"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+}
+
+// readonlyPaths are kernel interfaces a container may read but not change.
+var readonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+
+// devices are the character devices of the container's /dev: name, major,
+// minor. Nothing else of the host's devices is reachable.
+var devices = []struct {
+	name         string
+	major, minor uint32
+}{
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+}
+
+func chdirStep(dir string) step {
+	return step{op: opChdir, str: []string{dir}, what: fmt.Sprintf("enter %s", dir)}
+}
+
+// overlayStep mounts the container's root. The init runs it from the
+// state directory, so the options name only relative paths.
+func overlayStep() step {
+	return mountStep("overlay", "merged", "overlay", 0, "lowerdir=lower,upperdir=upper,workdir=work",
+		"mount the container's root (an overlay over --rootfs)")
+}
+
+// procSteps mounts a /proc for the new pid namespace at root/proc.
+func procSteps(root string) []step {
+	return []step{mountStep("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, "",
+		"mount proc on /proc")}
+}
+
+// devSteps gives the container a /dev of its own: a tmpfs with a few
+// devices, a private devpts, /dev/shm, and the usual links.
+func devSteps(root string) []step {
+	dev := filepath.Join(root, "dev")
+	steps := []step{mountStep("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k", "mount a tmpfs on /dev")}
+	for _, d := range devices {
+		mode := uint64(unix.S_IFCHR|0o666) << 32
+		steps = append(steps, step{op: opMknod, flags: mode | uint64(unix.Mkdev(d.major, d.minor)),
+			str: []string{filepath.Join(dev, d.name)}, what: "create /dev/" + d.name})
+	}
+	steps = append(steps,
+		step{op: opMkdir, flags: 0o755, str: []string{filepath.Join(dev, "pts")}, what: "create /dev/pts"},
+		mountStep("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
+			"newinstance,ptmxmode=0666,mode=0620,gid=5", "mount a private devpts on /dev/pts"),
+		step{op: opMkdir, flags: 0o1777, str: []string{filepath.Join(dev, "shm")}, what: "create /dev/shm"},
+		mountStep("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
+			"mode=1777,size=65536k", "mount a tmpfs on /dev/shm"),
+	)
+	for _, l := range [][2]string{{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}} {
+		steps = append(steps, step{op: opSymlink, str: []string{l[0], filepath.Join(dev, l[1])}, what: "link /dev/" + l[1]})
+	}
+	return steps
+}
+
+// consoleStep makes the -t terminal inside the container's own devpts, so
+// that `tty` and /dev/pts make sense there; the parent gets the master.
+func consoleStep(root string) step {
+	return step{op: opConsole, str: []string{filepath.Join(root, "dev", "pts", "ptmx")}, what: "create the container's terminal"}
+}
+
+// sysSteps mounts a read-only sysfs (it shows the container's network
+// namespace).
+func sysSteps(root string) []step {
+	return []step{mountStep("sysfs", filepath.Join(root, "sys"), "sysfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, "",
+		"mount sysfs read-only on /sys")}
+}
+
+// maskSteps hides and write-protects the kernel interfaces listed above.
+// The host's /proc and /sys tell which are files and which directories
+// (the container's are of the same kernel); absent ones are skipped.
+func maskSteps(root string) []step {
+	var steps []step
+	null := filepath.Join(root, "dev", "null")
+	for _, p := range maskedPaths {
+		info, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		target := filepath.Join(root, p)
+		if info.IsDir() {
+			steps = append(steps, optional(mountStep("tmpfs", target, "tmpfs", unix.MS_RDONLY, "size=0", "mask "+p)))
+		} else {
+			steps = append(steps, optional(mountStep(null, target, "", unix.MS_BIND, "", "mask "+p)))
+		}
+	}
+	for _, p := range readonlyPaths {
+		target := filepath.Join(root, p)
+		steps = append(steps,
+			optional(mountStep(target, target, "", unix.MS_BIND|unix.MS_REC, "", "protect "+p)),
+			optional(mountStep("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", "make "+p+" read-only")))
+	}
+	return steps
+}
+
+// volumeSteps bind-mounts each -v; :ro is a read-only remount of the bind.
+func volumeSteps(root string, volumes []Volume) []step {
+	var steps []step
+	for _, v := range volumes {
+		target := filepath.Join(root, v.Container)
+		steps = append(steps, mountStep(v.Host, target, "", unix.MS_BIND|unix.MS_REC, "", fmt.Sprintf("bind-mount -v %s:%s", v.Host, v.Container)))
+		if v.ReadOnly {
+			steps = append(steps, mountStep("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "", fmt.Sprintf("make -v %s read-only", v.Container)))
+		}
+	}
+	return steps
+}
+
+// pivotSteps makes root the container's root and detaches the host's.
+func pivotSteps(root string) []step {
+	return []step{chdirStep(root), {op: opPivot, what: "pivot_root into the container's root"}}
+}
+
+func optional(s step) step {
+	s.op |= opOptional
+	return s
+}

@@ -1,0 +1,105 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Hooks are called around a container start. core calls them; the plugin
+// host (package plugins) implements them. Either may be nil in Runtime.
+type Hooks interface {
+	// PreClone runs before the init child exists and may edit the spec;
+	// an error vetoes the run.
+	PreClone(ctx context.Context, spec *Spec) error
+	// PostMount runs while the init is parked after its mounts, before
+	// the command is executed; an error aborts the run.
+	PostMount(ctx context.Context, state State) error
+}
+
+// State is what post-mount hooks see of a starting container.
+type State struct {
+	ID   string
+	Pid  int // the init's pid in the caller's pid namespace
+	Spec Spec
+	// Rootfs is the container's root as seen from the host, writable,
+	// with --rootfs (through /proc/<Pid>/root, since the root is mounted
+	// in the container's mount namespace only); "" without.
+	Rootfs string
+}
+
+// Stdio is how a container is attached to its caller.
+type Stdio struct {
+	In       io.Reader // used with Spec.Interactive; a terminal *os.File for Spec.TTY
+	Out, Err io.Writer
+	// Signals received here while the container runs are forwarded to its
+	// PID 1 (without -t, SIGINT and SIGTERM of a one-shot run, for example).
+	Signals <-chan os.Signal
+	// Terminal, if set, is the caller's controlling terminal. Without -t,
+	// the container is made its foreground process group while it runs
+	// (when the caller holds it), as a shell does for a foreground job.
+	Terminal *os.File
+}
+
+// Runtime starts containers. Its zero value is ready to use.
+type Runtime struct {
+	Hooks Hooks
+	// Exe is the binary re-executed as the init; default /proc/self/exe.
+	Exe string
+	// StateDir holds per-container state (the overlay's upper layer);
+	// default DefaultStateDir.
+	StateDir string
+}
+
+// cloneFlags are the namespaces every container gets.
+const cloneFlags = unix.CLONE_NEWUTS | unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWNET | unix.CLONE_NEWIPC
+
+// Run starts the container described by spec, waits for it, and returns its
+// exit status: the command's own, or 128+N if it died of signal N. On error
+// the status is ExitCode(err) and nothing of the container is left. If ctx
+// ends first, the container is killed.
+//
+// A status of 137 may come with ErrMemoryLimit: the container was killed
+// because it reached its memory limit. A failure to clean up after the
+// container comes as an error with its status.
+func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int, retErr error) {
+	if err := r.preClone(ctx, spec); err != nil {
+		return ExitCode(err), err
+	}
+	c, err := r.create(spec)
+	if err != nil {
+		return ExitCode(err), err
+	}
+	defer func() {
+		if err := c.destroy(); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
+	p, err := r.start(ctx, c, stdio)
+	if err != nil {
+		return ExitCode(err), err
+	}
+	status = p.wait(ctx, stdio.Signals)
+	if status == 128+9 && c.cgroup != nil && c.cgroup.oomKilled() {
+		return status, fmt.Errorf("%w (-m %s)", ErrMemoryLimit, formatSize(spec.Limits.Memory))
+	}
+	return status, nil
+}
+
+func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
+	if r.Hooks != nil {
+		hostname := spec.Hostname
+		if err := r.Hooks.PreClone(ctx, spec); err != nil {
+			return err
+		}
+		// HOSTNAME follows a hook's new hostname unless it was set apart.
+		if spec.Hostname != hostname && envValue(spec.Env, "HOSTNAME") == hostname {
+			spec.Env = SetEnv(spec.Env, "HOSTNAME="+spec.Hostname)
+		}
+	}
+	return spec.Validate()
+}
+
