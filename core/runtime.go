@@ -102,4 +102,3 @@ func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
 	}
 	return spec.Validate()
 }
-

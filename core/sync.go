@@ -33,7 +33,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-		"os"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
