@@ -12,6 +12,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
 // screen collects what a terminal shows, for waiting on expected text.
@@ -49,6 +51,20 @@ func (s *screen) waitFor(t *testing.T, want string) {
 // and mydocker's stdin/stdout is the slave.
 func TestTTYSession(t *testing.T) {
 	requireRoot(t)
+	ttySession(t, nil, "")
+}
+
+// TestTTYInRootfs: with its own root the container's terminal comes from
+// its own devpts.
+func TestTTYInRootfs(t *testing.T) {
+	requireRoot(t)
+	ttySession(t, []string{"--rootfs", testrootfs.Busybox(t), "--pids-limit", "50"}, "/dev/pts/0")
+}
+
+// ttySession runs `run -ti [extra] sh` on a pseudo-terminal and checks job
+// control, window size, ^C, the exit status and the modes afterwards; with
+// wantTTY, also what `tty` says inside.
+func ttySession(t *testing.T, extra []string, wantTTY string) {
 	kbd, term, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +81,7 @@ func TestTTYSession(t *testing.T) {
 	var scr screen
 	go io.Copy(&scr, kbd)
 
-	spec, err := ParseRun([]string{"-ti", "sh"})
+	spec, err := ParseRun(append(append([]string{"-ti"}, extra...), "sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +91,7 @@ func TestTTYSession(t *testing.T) {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		st, err := (&Runtime{}).Run(context.Background(), spec, Stdio{In: term, Out: term, Err: term})
+		st, err := (&Runtime{StateDir: t.TempDir()}).Run(context.Background(), spec, Stdio{In: term, Out: term, Err: term})
 		done <- ret{st, err}
 	}()
 	typeLine := func(line string) {
@@ -84,8 +100,12 @@ func TestTTYSession(t *testing.T) {
 		kbd.Write([]byte("\r"))
 	}
 	scr.waitFor(t, "# ")
-	typeLine(`echo "pid=$$ sid=$(ps -o sid= -p 1 | tr -d ' ') size=$(stty size) term=$TERM"`)
+	typeLine(`echo "pid=$$ sid=$(cut -d' ' -f6 /proc/1/stat) size=$(stty size) term=$TERM"`)
 	scr.waitFor(t, "pid=1 sid=1 size=33 77 term=xterm")
+	if wantTTY != "" {
+		typeLine(`echo "tty=$(tty)"`)
+		scr.waitFor(t, "tty="+wantTTY)
+	}
 
 	pty.Setsize(term, &pty.Winsize{Rows: 20, Cols: 60})
 	unix.Kill(os.Getpid(), unix.SIGWINCH) // what the terminal emulator would send

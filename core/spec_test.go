@@ -84,6 +84,18 @@ func TestParseRunRejects(t *testing.T) {
 		"empty env key":     {[]string{"-e", "=v", "sh"}, `invalid -e "=v"`},
 		"empty env":         {[]string{"-e", "", "sh"}, `invalid -e ""`},
 		"NUL in env":        {[]string{"-e", "A=\x00", "sh"}, "NUL"},
+		"memory word":       {[]string{"-m", "lots", "sh"}, `invalid --memory "lots": want a size such as 64m, 512k or 1g`},
+		"memory too small":  {[]string{"-m", "1k", "sh"}, "below 6m"},
+		"negative cpus":     {[]string{"--cpus", "-1", "sh"}, "invalid --cpus -1: must be more than 0"},
+		"too many cpus":     {[]string{"--cpus", "1000", "sh"}, "invalid --cpus 1000: this host has"},
+		"zero pids":         {[]string{"--pids-limit", "0", "sh"}, "invalid --pids-limit 0: must be at least 1"},
+		"missing rootfs":    {[]string{"--rootfs", "/no/such/dir", "sh"}, `invalid --rootfs "/no/such/dir": no such file or directory`},
+		"rootfs a file":     {[]string{"--rootfs", "/etc/hostname", "sh"}, `invalid --rootfs "/etc/hostname": not a directory`},
+		"volume no rootfs":  {[]string{"-v", "/tmp:/x", "sh"}, "-v needs --rootfs"},
+		"volume shape":      {[]string{"--rootfs", "/", "-v", "/tmp", "sh"}, `invalid -v "/tmp": want HOST:CONTAINER`},
+		"volume relative":   {[]string{"--rootfs", "/", "-v", "/tmp:x", "sh"}, "the container path must be absolute"},
+		"volume dotdot":     {[]string{"--rootfs", "/", "-v", "/tmp:/a/../b", "sh"}, "must be clean"},
+		"volume host gone":  {[]string{"--rootfs", "/", "-v", "/no/such:/x", "sh"}, "host path: no such file or directory"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -85,7 +85,7 @@ func (h *Host) Len() int { return len(h.plugins) }
 // PreClone passes the spec through every plugin's pre-clone hook in load
 // order, each seeing what the previous left. The id cannot be changed.
 func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
-	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname}
+	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname, Rootfs: spec.Rootfs}
 	for _, m := range h.plugins {
 		err := m.call(ctx, h.timeout, hookPreClone, func(ctx context.Context, hooks sdk.Hooks) error {
 			return hooks.PreClone(ctx, &s)
@@ -94,18 +94,17 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 			return err
 		}
 		s.ID = spec.ID
-		if s.Rootfs != "" {
-			return &HookError{Plugin: m.name, Hook: hookPreClone, Err: fmt.Errorf("set Rootfs to %q, but this mydocker cannot run a container in its own root filesystem yet", s.Rootfs)}
-		}
 	}
-	spec.Args, spec.Env, spec.Hostname = s.Args, s.Env, s.Hostname
+	spec.Args, spec.Env, spec.Hostname, spec.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
 	return nil
 }
 
 // PostMount calls every plugin's post-mount hook in load order.
 func (h *Host) PostMount(ctx context.Context, st core.State) error {
+	// Spec.Rootfs is the container's root as the plugin can reach it from
+	// the host, writable: the overlay, through /proc/<pid>/root.
 	state := sdk.State{ID: st.ID, Pid: st.Pid, Spec: sdk.Spec{
-		ID: st.Spec.ID, Args: st.Spec.Args, Env: st.Spec.Env, Hostname: st.Spec.Hostname,
+		ID: st.Spec.ID, Args: st.Spec.Args, Env: st.Spec.Env, Hostname: st.Spec.Hostname, Rootfs: st.Rootfs,
 	}}
 	for _, m := range h.plugins {
 		err := m.call(ctx, h.timeout, hookPostMount, func(ctx context.Context, hooks sdk.Hooks) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/testrootfs"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
@@ -231,5 +232,25 @@ func TestDirPlugins(t *testing.T) {
 	}
 	if _, err := DirPlugins(filepath.Join(dir, "nope")); err == nil {
 		t.Error("a missing directory is an error")
+	}
+}
+
+// With --rootfs, post-mount runs after the container's root, /proc and
+// /dev are mounted and before pivot_root, and State.Spec.Rootfs is that
+// root as reachable from the host: what the plugin writes, the command
+// reads.
+func TestPostMountWritesIntoRootfs(t *testing.T) {
+	h, _ := load(t, Options{}, "write-root")
+	spec, err := core.ParseRun([]string{"--rootfs", testrootfs.Busybox(t), "cat", "/etc/from-plugin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	status, err := (&core.Runtime{Hooks: h, StateDir: t.TempDir()}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &out})
+	if status != 0 || err != nil || out.String() != "written at post-mount\n" {
+		t.Errorf("status %d err %v out %q", status, err, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(testrootfs.Busybox(t), "etc", "from-plugin")); err == nil {
+		t.Error("the plugin's write reached the --rootfs directory itself")
 	}
 }

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/mydocker/mydocker/internal/hostcheck"
+	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
 // bin holds the plugins the tests load: the examples, and testplugin under
 // each name it answers to (see its doc).
 var bin string
 
-var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2", "pre-only", "post-only"}
+var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2", "pre-only", "post-only", "write-root"}
 
 // TestMain builds real plugin binaries, since the tests run real plugin
 // processes, and checks that the host is left as found.
@@ -34,6 +35,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	bin = dir
+	defer testrootfs.Remove()
 	return hostcheck.Main(m)
 }
 

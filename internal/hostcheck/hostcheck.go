@@ -25,6 +25,7 @@ type Snapshot struct {
 	mountinfo string
 	hostname  string
 	fds       []string
+	state     []string // mydocker's cgroups and state directories
 }
 
 // Take records the host state now.
@@ -37,7 +38,7 @@ func Take() (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return Snapshot{string(mi), host, openFds()}, nil
+	return Snapshot{string(mi), host, openFds(), mydockerState()}, nil
 }
 
 // Diff describes how the host differs from the snapshot, or returns "".
@@ -60,6 +61,9 @@ func (s Snapshot) Diff() string {
 	}
 	if now.hostname != s.hostname {
 		fmt.Fprintf(&b, "host hostname changed: %q -> %q\n", s.hostname, now.hostname)
+	}
+	if !slices.Equal(now.state, s.state) {
+		fmt.Fprintf(&b, "mydocker cgroups or state directories changed: %v -> %v\n", s.state, now.state)
 	}
 	if !slices.Equal(now.fds, s.fds) {
 		fmt.Fprintf(&b, "open fds changed: %v -> %v\n", s.fds, now.fds)
@@ -104,6 +108,24 @@ func RequireRoot(tb testing.TB) {
 		tb.Fatal("this test needs root, and CI must not skip it")
 	}
 	tb.Skip("needs root")
+}
+
+// mydockerState lists what mydocker creates on the host while a container
+// runs: cgroup directories and the default state directory, down to each
+// container's entry.
+func mydockerState() []string {
+	var found []string
+	for _, pattern := range []string{"/sys/fs/cgroup/mydocker", "/sys/fs/cgroup/mydocker/*", "/sys/fs/cgroup/*/mydocker", "/sys/fs/cgroup/*/mydocker/*",
+		"/var/lib/mydocker", "/var/lib/mydocker/containers/*"} {
+		m, _ := filepath.Glob(pattern)
+		for _, p := range m {
+			if info, err := os.Stat(p); err == nil && info.IsDir() {
+				found = append(found, p)
+			}
+		}
+	}
+	slices.Sort(found)
+	return found
 }
 
 func openFds() []string {

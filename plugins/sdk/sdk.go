@@ -30,7 +30,11 @@ type Spec struct {
 	Args     []string // command and arguments
 	Env      []string // KEY=VALUE
 	Hostname string
-	Rootfs   string // "" while the container shares the host's root
+	// Rootfs is "" while the container shares the host's root. In
+	// pre-clone it is the --rootfs directory (a plugin may set it); in
+	// post-mount it is the container's mounted root as reachable from the
+	// host, writable (what the plugin writes there the command sees).
+	Rootfs string
 }
 
 // State is what post-mount hooks see: the container's init has made its

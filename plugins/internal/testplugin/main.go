@@ -9,6 +9,7 @@
 //	panic-post  post-mount panics
 //	hang-post   post-mount never answers
 //	mark        post-mount writes $TESTPLUGIN_DIR/mark: what it saw of the pid
+//	write-root  post-mount writes /etc/from-plugin into the container's root
 //	log         logs at info and debug, and writes to stdout and stderr
 //	noop        does nothing, in both hooks (benchmarks)
 //	pre-only    does nothing in pre-clone; post-mount is not implemented
@@ -65,6 +66,11 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 		panic("test panic in post-mount")
 	case "hang-post":
 		select {} // ignores ctx on purpose: the host must not wait
+	case "write-root":
+		if st.Spec.Rootfs == "" {
+			return errors.New("no Rootfs in the post-mount state")
+		}
+		return os.WriteFile(filepath.Join(st.Spec.Rootfs, "etc", "from-plugin"), []byte("written at post-mount\n"), 0o644)
 	case "mark":
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.Pid))
 		pidns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", st.Pid))
