@@ -91,7 +91,7 @@ func ttySession(t *testing.T, extra []string, wantTTY string) {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		st, err := (&Runtime{StateDir: t.TempDir()}).Run(context.Background(), spec, Stdio{In: term, Out: term, Err: term})
+		st, err := (&Runtime{}).Run(context.Background(), spec, Stdio{In: term, Out: term, Err: term})
 		done <- ret{st, err}
 	}()
 	typeLine := func(line string) {

@@ -1,42 +1,24 @@
 package core
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 )
 
 // container is what a run sets up on the host around the init process:
-// the state directory (with --rootfs) and the cgroup (with limits). Both
-// are made before the clone and undone by destroy.
+// the cgroup (with limits), made before the clone and undone by destroy.
+// (A --rootfs container's layers live in its own mount namespace and need
+// nothing on the host.)
 type container struct {
-	spec     *Spec
-	dir      *containerDir // nil without --rootfs
-	cgroup   cgroup        // nil without limits
-	stateDir string
+	spec   *Spec
+	cgroup cgroup // nil without limits
 }
 
 // create prepares the host side of a container. On failure, whatever was
 // made is undone.
 func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
-	c := &container{spec: spec, stateDir: r.StateDir}
-	if c.stateDir == "" {
-		c.stateDir = DefaultStateDir
-	}
-	defer func() {
-		if retErr != nil {
-			_ = c.destroy()
-		}
-	}()
-	if spec.Rootfs != "" {
-		dir, err := newContainerDir(c.stateDir, spec)
-		if err != nil {
-			return nil, err
-		}
-		c.dir = dir
-	}
+	c := &container{spec: spec}
 	if spec.Limits.Any() {
 		cg, err := newCgroup(spec.ID, spec.Limits)
 		if err != nil {
@@ -54,26 +36,18 @@ func (c *container) needsSync(hooks Hooks) bool { return hooks != nil || c.cgrou
 // state is what post-mount hooks are told about the container.
 func (c *container) state(pid int) State {
 	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec}
-	if c.dir != nil {
-		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", c.dir.merged())
+	if c.spec.Rootfs != "" {
+		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", mergedDir)
 	}
 	return st
 }
 
-// destroy removes the cgroup and the state directory, and the state
-// directory's parents if nothing else is in them, so that a run leaves no
-// trace on the host.
+// destroy removes the cgroup, so that a run leaves no trace on the host.
 func (c *container) destroy() error {
-	var errs []error
-	if c.cgroup != nil {
-		errs = append(errs, c.cgroup.remove())
+	if c.cgroup == nil {
+		return nil
 	}
-	if c.dir != nil {
-		errs = append(errs, c.dir.remove())
-		_ = os.Remove(filepath.Join(c.stateDir, "containers")) // fails if in use
-		_ = os.Remove(c.stateDir)
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := c.cgroup.remove(); err != nil {
 		return fmt.Errorf("clean up after the container: %w", err)
 	}
 	return nil

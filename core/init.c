@@ -32,7 +32,7 @@ enum { MSG_CONFIG = 1, MSG_READY = 2, MSG_CONTINUE = 3, MSG_ERROR = 4, MSG_CONSO
 enum {
 	OP_MOUNT = 1, OP_HOSTNAME = 2, OP_SYNC = 3, OP_EXEC = 4,
 	OP_CHDIR = 5, OP_PIVOT = 6, OP_MKNOD = 7, OP_SYMLINK = 8, OP_MKDIR = 9,
-	OP_CONSOLE = 10,
+	OP_CONSOLE = 10, OP_WRITEFILE = 11,
 };
 // OP_OPTIONAL on a step: a missing path (ENOENT) is not a failure.
 #define OP_OPTIONAL 0x100
@@ -211,6 +211,21 @@ static void do_console(uint32_t i, struct step *s)
 		close(slave);
 }
 
+// do_writefile writes str[1] to a new file str[0] with mode flags; it
+// never follows a symlink there.
+static void do_writefile(uint32_t i, struct step *s)
+{
+	if (s->nstr != 2)
+		bail(i, EPROTO);
+	int fd = open(s->str[0], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, (mode_t)s->flags);
+	if (fd < 0)
+		bail(i, errno);
+	size_t len = strlen(s->str[1]);
+	if (write(fd, s->str[1], len) != (ssize_t)len)
+		bail(i, errno ? errno : EIO);
+	close(fd);
+}
+
 static void do_sync(uint32_t i)
 {
 	struct msg m = { MSG_READY, i, 0 };
@@ -301,6 +316,7 @@ __attribute__((constructor)) static void mydocker_init(int argc, char **argv, ch
 		case OP_CHDIR: rc = s->nstr == 1 ? chdir(s->str[0]) : (errno = EPROTO, -1); break;
 		case OP_PIVOT: do_pivot(i); break;
 		case OP_CONSOLE: do_console(i, s); break;
+		case OP_WRITEFILE: do_writefile(i, s); break;
 		case OP_MKNOD: // flags: mode << 32 | device number
 			rc = s->nstr == 1 ? mknod(s->str[0], (mode_t)(s->flags >> 32), (dev_t)(uint32_t)s->flags) : (errno = EPROTO, -1);
 			break;

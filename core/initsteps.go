@@ -28,8 +28,7 @@ type step struct {
 // bootPlan is what the boot sequence is made from.
 type bootPlan struct {
 	spec *Spec
-	dir  *containerDir // the state directory, with --rootfs; else nil
-	sync bool          // the init waits for the parent (hooks, cgroup) before exec
+	sync bool // the init waits for the parent (hooks, cgroup) before exec
 }
 
 // bootSequence is the container's boot, in order, as the init will run it.
@@ -44,15 +43,15 @@ func bootSequence(p bootPlan) []step {
 	// propagate to the host (the book's broken host /proc), and pivot_root
 	// would fail with EINVAL.
 	add(mountStep("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "", "make / private"))
-	if p.dir == nil {
+	if p.spec.Rootfs == "" {
 		// The host's root, with a /proc for the new pid namespace.
 		add(procSteps("/")...)
 	} else {
-		// Its own root: an overlay whose lower layer is --rootfs, mounted
-		// here in the container's mount namespace, so that it vanishes
-		// with the container however mydocker ends.
-		root := p.dir.merged()
-		add(chdirStep(p.dir.path), overlayStep())
+		// Its own root: an overlay whose lower layer is --rootfs, all
+		// mounted here in the container's mount namespace, so that it
+		// vanishes with the container however mydocker ends.
+		root := mergedDir
+		add(layerSteps(p.spec)...)
 		add(procSteps(root)...)
 		add(devSteps(root)...)
 		add(sysSteps(root)...)
@@ -69,8 +68,8 @@ func bootSequence(p bootPlan) []step {
 	if p.sync {
 		add(step{op: opSync, what: "wait for the cgroup and post-mount hooks"})
 	}
-	if p.dir != nil {
-		add(pivotSteps(p.dir.merged())...)
+	if p.spec.Rootfs != "" {
+		add(pivotSteps(mergedDir)...)
 	}
 	add(execStep(p.spec))
 	return steps

@@ -24,7 +24,7 @@ type process struct {
 // returns once the command is executing. Any failure kills the init.
 func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *process, retErr error) {
 	spec := c.spec
-	steps := bootSequence(bootPlan{spec: spec, dir: c.dir, sync: c.needsSync(r.Hooks)})
+	steps := bootSequence(bootPlan{spec: spec, sync: c.needsSync(r.Hooks)})
 	cfg, err := encodeSteps(steps)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 	defer sock.Close()
 	cmd := r.initCommand(childEnd)
 	p := &process{cmd: cmd}
-	if p.console, err = attach(cmd, spec, stdio, c.dir != nil); err != nil {
+	if p.console, err = attach(cmd, spec, stdio, spec.Rootfs != ""); err != nil {
 		childEnd.Close()
 		return nil, err
 	}

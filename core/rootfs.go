@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,8 @@ const (
 	opMknod   uint32 = 7
 	opSymlink uint32 = 8
 	opMkdir   uint32 = 9
-	opConsole uint32 = 10
+	opConsole   uint32 = 10
+	opWriteFile uint32 = 11
 	// opOptional on a step: a missing path (ENOENT) is not a failure.
 	opOptional uint32 = 0x100
 )
@@ -44,15 +46,72 @@ var devices = []struct {
 	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 }
 
+// layersDir is where the init mounts a tmpfs of its own for the overlay's
+// upper and work layers: over /proc, in the container's mount namespace
+// only. /proc always exists, cannot hold the --rootfs directory, and is
+// not needed by the init until it mounts the container's own. So no state
+// directory exists on the host at all: the layers live and die with the
+// container's mount namespace, however mydocker ends, and the container's
+// writes are tmpfs pages, charged to its memory cgroup.
+const layersDir = "/proc"
+
+// mergedDir is the container's root before pivot_root, in the init's view.
+const mergedDir = layersDir + "/merged"
+
 func chdirStep(dir string) step {
 	return step{op: opChdir, str: []string{dir}, what: fmt.Sprintf("enter %s", dir)}
 }
 
-// overlayStep mounts the container's root. The init runs it from the
-// state directory, so the options name only relative paths.
-func overlayStep() step {
-	return mountStep("overlay", "merged", "overlay", 0, "lowerdir=lower,upperdir=upper,workdir=work",
-		"mount the container's root (an overlay over --rootfs)")
+func mkdirStep(path string, mode uint64) step {
+	return step{op: opMkdir, flags: mode, str: []string{path}, what: "create " + path}
+}
+
+func writeFileStep(path, content string, mode uint64) step {
+	return step{op: opWriteFile, flags: mode, str: []string{path, content}, what: "write " + path}
+}
+
+// layerSteps prepares the overlay's layers in a private tmpfs: empty upper
+// and work directories, a "lower" link to --rootfs (so that the overlay's
+// options name only relative paths and no host path shows in the
+// container's mountinfo), and in the upper layer what the root must have.
+// Mount points made there are real directories, which shadow whatever the
+// rootfs has at the same place: a mount target can never be a symlink of
+// the rootfs leading out into the host.
+func layerSteps(spec *Spec) []step {
+	steps := []step{
+		mountStep("tmpfs", layersDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=700", "mount a private tmpfs for the container's layers"),
+		chdirStep(layersDir),
+		mkdirStep("upper", 0o755), mkdirStep("work", 0o700), mkdirStep("merged", 0o755),
+		{op: opSymlink, str: []string{spec.Rootfs, "lower"}, what: "link the --rootfs directory"},
+	}
+	for _, d := range []string{"proc", "dev", "sys", "etc"} {
+		steps = append(steps, mkdirStep("upper/"+d, 0o755))
+	}
+	steps = append(steps, mkdirStep("upper/tmp", 0o1777))
+	hosts := fmt.Sprintf("127.0.0.1\tlocalhost %[1]s\n::1\tlocalhost ip6-localhost ip6-loopback %[1]s\n", spec.Hostname)
+	steps = append(steps, writeFileStep("upper/etc/hostname", spec.Hostname+"\n", 0o644), writeFileStep("upper/etc/hosts", hosts, 0o644))
+	for _, v := range spec.Volumes {
+		steps = append(steps, mountPointSteps(v)...)
+	}
+	return append(steps, mountStep("overlay", "merged", "overlay", 0, "lowerdir=lower,upperdir=upper,workdir=work",
+		"mount the container's root (an overlay over --rootfs)"))
+}
+
+// mountPointSteps creates -v's target in the upper layer, directory by
+// directory: a directory, or an empty file if the host side is one.
+func mountPointSteps(v Volume) []step {
+	var steps []step
+	parts := strings.Split(strings.TrimPrefix(v.Container, "/"), "/")
+	path := "upper"
+	for i, part := range parts {
+		path += "/" + part
+		if i < len(parts)-1 || v.isDir() {
+			steps = append(steps, mkdirStep(path, 0o755))
+		} else {
+			steps = append(steps, writeFileStep(path, "", 0o644))
+		}
+	}
+	return steps
 }
 
 // procSteps mounts a /proc for the new pid namespace at root/proc.

@@ -64,6 +64,13 @@ func (v *Volume) validate() error {
 	return nil
 }
 
+// isDir reports whether the host side is a directory (validate made sure
+// it exists).
+func (v Volume) isDir() bool {
+	info, err := os.Stat(v.Host)
+	return err == nil && info.IsDir()
+}
+
 func (l Limits) validate() error {
 	switch {
 	case l.Memory < 0:

@@ -15,9 +15,8 @@ import (
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
-// runRoot runs `run --rootfs BUSYBOX words...` with a private state dir and
-// checks afterwards that the container left nothing: no state directory,
-// no cgroup.
+// runRoot runs `run --rootfs BUSYBOX words...` and checks afterwards that
+// the container left no cgroup (TestMain checks mounts and processes).
 func runRoot(t *testing.T, stdin string, words ...string) result {
 	t.Helper()
 	requireRoot(t)
@@ -26,12 +25,8 @@ func runRoot(t *testing.T, stdin string, words ...string) result {
 	if err != nil {
 		t.Fatalf("ParseRun(%q): %v", words, err)
 	}
-	stateDir := t.TempDir()
 	var out, errb bytes.Buffer
-	status, err := (&Runtime{StateDir: stateDir}).Run(context.Background(), spec, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
-	if left, _ := filepath.Glob(filepath.Join(stateDir, "*")); len(left) > 0 {
-		t.Errorf("state left behind: %v", left)
-	}
+	status, err := (&Runtime{}).Run(context.Background(), spec, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	if left, _ := filepath.Glob("/sys/fs/cgroup/*/mydocker/" + spec.ID); len(left) > 0 {
 		t.Errorf("cgroups left behind: %v", left)
 	}

@@ -26,8 +26,8 @@ type State struct {
 	Pid  int // the init's pid in the caller's pid namespace
 	Spec Spec
 	// Rootfs is the container's root as seen from the host, writable,
-	// with --rootfs (through /proc/<Pid>/root, since the root is mounted
-	// in the container's mount namespace only); "" without.
+	// with --rootfs: /proc/<Pid>/root/proc/merged, since the root is
+	// mounted in the container's mount namespace only; "" without.
 	Rootfs string
 }
 
@@ -49,9 +49,6 @@ type Runtime struct {
 	Hooks Hooks
 	// Exe is the binary re-executed as the init; default /proc/self/exe.
 	Exe string
-	// StateDir holds per-container state (the overlay's upper layer);
-	// default DefaultStateDir.
-	StateDir string
 }
 
 // cloneFlags are the namespaces every container gets.

@@ -246,7 +246,7 @@ func TestPostMountWritesIntoRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	status, err := (&core.Runtime{Hooks: h, StateDir: t.TempDir()}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &out})
+	status, err := (&core.Runtime{Hooks: h}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &out})
 	if status != 0 || err != nil || out.String() != "written at post-mount\n" {
 		t.Errorf("status %d err %v out %q", status, err, out.String())
 	}
