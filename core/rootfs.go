@@ -14,11 +14,11 @@ import (
 // replays them.
 
 const (
-	opChdir   uint32 = 5
-	opPivot   uint32 = 6
-	opMknod   uint32 = 7
-	opSymlink uint32 = 8
-	opMkdir   uint32 = 9
+	opChdir     uint32 = 5
+	opPivot     uint32 = 6
+	opMknod     uint32 = 7
+	opSymlink   uint32 = 8
+	opMkdir     uint32 = 9
 	opConsole   uint32 = 10
 	opWriteFile uint32 = 11
 	// opOptional on a step: a missing path (ENOENT) is not a failure.

@@ -43,11 +43,13 @@ func Take() (Snapshot, error) {
 
 // Diff describes how the host differs from the snapshot, or returns "".
 // A container killed a moment ago may still be exiting (its namespaces
-// are torn down asynchronously), so processes get a grace period to go.
+// are torn down asynchronously), and the cgroups are host-wide, so a test
+// package running in parallel may have a container of its own running:
+// both get a grace period to go.
 func (s Snapshot) Diff() string {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		reapOrphans()
-		if len(descendants()) == 0 {
+		if len(descendants()) == 0 && slices.Equal(mydockerState(), s.state) {
 			break
 		}
 	}
