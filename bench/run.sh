@@ -9,11 +9,19 @@
 #             a shell loop of 200 unshare runs, per container (hyperfine)
 #   plugins:  the same script with two trivial plugins loaded vs none,
 #             interleaved round by round; and one hook call's latency
+#   rootfs:   on the same busybox root (scripts/mkrootfs.sh): bubblewrap one-shot
+#             (same namespaces, --bind ROOTFS / --proc /proc --dev /dev), runc
+#             (a `runc spec` bundle), one-shot `mydocker run --rootfs`, and
+#             200 `run --rootfs ... /bin/true` piped to mydocker, per container
 # Needs root. Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+need=()
+for tool in hyperfine:hyperfine bwrap:bubblewrap runc:runc; do
+	command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
+done
+[ ${#need[@]} -eq 0 ] || { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }
 ./build.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -25,6 +33,21 @@ for i in $(seq 200); do echo 'run /bin/true'; done >"$out/script200"
 hyperfine -w 2 -r 15 -S none --export-json "$out/script.json" \
 	"sh -c './mydocker < $out/script200'" \
 	"sh -c 'i=0; while [ \$i -lt 200 ]; do $unshare_cmd; i=\$((i+1)); done'" >>"$out/hyperfine.txt"
+scripts/mkrootfs.sh "$out/rootfs" >/dev/null
+mkdir "$out/bundle" && (cd "$out/bundle" && runc spec)
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+c = json.load(open(f"{out}/bundle/config.json"))
+c["process"]["terminal"], c["process"]["args"], c["root"]["path"] = False, ["/bin/true"], f"{out}/rootfs"
+json.dump(c, open(f"{out}/bundle/config.json", "w"))
+PY
+for i in $(seq 200); do echo "run --rootfs $out/rootfs /bin/true"; done >"$out/rootfs200"
+hyperfine -N -w 10 -r "$((runs / 2))" --export-json "$out/rootfs.json" \
+	"bwrap --unshare-uts --unshare-pid --unshare-ipc --unshare-net --bind $out/rootfs / --proc /proc --dev /dev /bin/true" \
+	"runc run -b $out/bundle mydocker-bench" \
+	"./mydocker run --rootfs $out/rootfs /bin/true" >>"$out/hyperfine.txt"
+hyperfine -w 1 -r 10 -S none --export-json "$out/rootfs-script.json" "sh -c './mydocker < $out/rootfs200'" >>"$out/hyperfine.txt"
 go test -run '^$' -bench 'Benchmark(RunTrue|UnshareTrue)$' -count 5 ./core >"$out/bench.txt"
 go test -run '^$' -bench 'BenchmarkHookCall$' -count 5 ./plugins >>"$out/bench.txt"
 
@@ -67,4 +90,8 @@ two, one, none = (statistics.median(t[k]) for k in ("two", "one-hook-each", "non
 print(f"plugins   200 x run, 2 plugins     {two:6.2f} ms   none    {none:6.2f} ms   ratio {two/none:.2f}x per container (target <= 1.4x; both hook both points: 4 calls a run)")
 print(f"plugins   200 x run, 2 plugins     {one:6.2f} ms   none    {none:6.2f} ms   ratio {one/none:.2f}x per container (each hooks one point: 2 calls a run)")
 print(f"hook      one call to a plugin     {statistics.median(ns['HookCall'])/1e3:6.0f} us")
+bw, rc, one = (statistics.median(x["times"]) * 1e3 for x in json.load(open(f"{out}/rootfs.json"))["results"])
+warm = statistics.median(json.load(open(f"{out}/rootfs-script.json"))["results"][0]["times"]) * 1e3 / 200
+print(f"rootfs    200 x run --rootfs        {warm:6.2f} ms   bwrap   {bw:6.2f} ms   ratio {warm/bw:.2f}x per container (target <= 1.2x)")
+print(f"rootfs    one-shot run --rootfs     {one:6.2f} ms   runc    {rc:6.2f} ms   runc is {rc/one:.2f}x slower (target >= 3x)")
 PY
