@@ -31,20 +31,52 @@ const cgroupRoot = "/sys/fs/cgroup"
 // cpuPeriod is the CFS period that --cpus is expressed in (100 ms).
 const cpuPeriod = 100000
 
-// newCgroup creates the container's cgroup with its limits set.
+// newCgroup creates the container's cgroup with its limits set, after
+// sweeping away the stale cgroups of containers whose mydocker was killed.
 func newCgroup(id string, l Limits) (cgroup, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(cgroupRoot, &st); err != nil {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
 	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		sweepStale([]string{filepath.Join(cgroupRoot, "mydocker")})
 		return newCgroupV2(cgroupRoot, id, l)
 	}
 	mounts, err := cgroupV1Mounts()
 	if err != nil {
 		return nil, fmt.Errorf("cgroups: %w", err)
 	}
+	var parents []string
+	for _, ctrl := range []string{"memory", "cpu", "pids"} {
+		if mnt, ok := mounts[ctrl]; ok {
+			parents = append(parents, filepath.Join(mnt, "mydocker"))
+		}
+	}
+	sweepStale(parents)
 	return newCgroupV1(mounts, id, l)
+}
+
+// staleAge is how old an empty container cgroup must be to be swept: far
+// longer than a container takes to join the cgroup made for it.
+var staleAge = time.Minute
+
+// sweepStale removes container cgroups under parents that no process uses
+// and that are older than staleAge. A mydocker killed with SIGKILL takes its
+// container with it (parent-death signal) but cannot remove the cgroup; the
+// next container with limits does. Failures are left for the next sweep.
+func sweepStale(parents []string) {
+	for _, parent := range parents {
+		dirs, _ := filepath.Glob(filepath.Join(parent, "*"))
+		for _, dir := range dirs {
+			info, err := os.Stat(dir)
+			if err != nil || !info.IsDir() || time.Since(info.ModTime()) < staleAge {
+				continue
+			}
+			if procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil && len(strings.TrimSpace(string(procs))) == 0 {
+				_ = unix.Rmdir(dir)
+			}
+		}
+	}
 }
 
 // limitFiles are the files that set l, by controller, in v1 or v2 terms.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
@@ -169,5 +170,36 @@ func TestCPULimit(t *testing.T) {
 	}
 	if real == 0 || (user+sys)/real < 0.35 || (user+sys)/real > 0.65 {
 		t.Errorf("CPU share %.2f under --cpus 0.5 (real %.2f user %.2f sys %.2f; stderr %q)", (user+sys)/max(real, 1e-9), real, user, sys, r.stderr)
+	}
+}
+
+// A mydocker killed with SIGKILL leaves its container's (empty) cgroup
+// behind; the next container with limits removes it, but never a cgroup
+// that is young (a container about to join it) or still has processes.
+func TestStaleCgroupsAreSwept(t *testing.T) {
+	requireRoot(t)
+	parent := "/sys/fs/cgroup/pids/mydocker"
+	if _, err := os.Stat("/sys/fs/cgroup/pids"); err != nil {
+		t.Skip("no v1 pids hierarchy here; the sweep is the same code on v2")
+	}
+	stale, young := filepath.Join(parent, "stale0000000"), filepath.Join(parent, "young0000000")
+	for _, d := range []string{stale, young} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Remove(stale); os.Remove(young); os.Remove(parent) })
+	old := time.Now().Add(-2 * staleAge)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if r := runRoot(t, "", "--pids-limit", "5", "true"); r.err != nil || r.status != 0 {
+		t.Fatalf("run: %d %v", r.status, r.err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the stale cgroup was not swept")
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Error("a young cgroup was swept")
 	}
 }
