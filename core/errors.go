@@ -49,6 +49,7 @@ type InitError struct {
 	Err  error  // the errno, possibly joined with a sentinel
 }
 
+// Error names the step and what went wrong.
 func (e *InitError) Error() string { return fmt.Sprintf("%s: %v", e.Step, e.Err) }
 
 // Unwrap exposes the errno and sentinel for errors.Is.

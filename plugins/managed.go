@@ -29,6 +29,7 @@ type HookError struct {
 	Err          error
 }
 
+// Error reads "plugin NAME: HOOK: why", one line.
 func (e *HookError) Error() string {
 	return fmt.Sprintf("plugin %s: %s: %v", e.Plugin, e.Hook, e.Err)
 }

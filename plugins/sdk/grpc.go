@@ -50,6 +50,7 @@ func clientError(err error) error {
 // HookError is an error a plugin's hook returned, in its own words.
 type HookError struct{ Message string }
 
+// Error is the plugin's message as it wrote it.
 func (e *HookError) Error() string { return e.Message }
 
 // grpcServer is the plugin's side: the gRPC service over its Hooks.
