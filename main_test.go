@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
 	"github.com/mydocker/mydocker/internal/hostcheck"
 )
 
@@ -156,4 +159,73 @@ func TestContainerDiesWithMydocker(t *testing.T) {
 	cmd.Process.Kill() // SIGKILL: mydocker gets no chance to clean up
 	_ = cmd.Wait()
 	waitGone(t, pid)
+}
+
+// waitExit waits for cmd with a deadline that only bounds a broken test.
+func waitExit(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("mydocker did not exit")
+	}
+}
+
+// startTTYRun starts `mydocker run -ti sh` on a new pseudo-terminal, as
+// from a login shell, and returns the keyboard side and the terminal.
+func startTTYRun(t *testing.T) (*exec.Cmd, *os.File, *os.File, *unix.Termios) {
+	kbd, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kbd.Close(); tty.Close() })
+	before, _ := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	// Nothing reads kbd: the session prints less than the pty buffers, and
+	// a reader blocked in read(2) would keep kbd from really closing.
+	cmd := mydocker("run", "-ti", "sh")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	containerPid(t, cmd.Process.Pid)
+	time.Sleep(200 * time.Millisecond) // let sh settle at its prompt
+	return cmd, kbd, tty, before
+}
+
+// A -ti one-shot run owns the terminal: SIGTERM sent to mydocker goes to
+// the container (an interactive sh ignores it) instead of killing mydocker
+// with the terminal left raw; the session ends as the user ends it.
+func TestTTYOneShotSurvivesSIGTERM(t *testing.T) {
+	requireRoot(t)
+	cmd, kbd, tty, before := startTTYRun(t)
+	cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	kbd.Write([]byte("exit 3"))
+	time.Sleep(50 * time.Millisecond)
+	kbd.Write([]byte("\r"))
+	waitExit(t, cmd)
+	if got := cmd.ProcessState.ExitCode(); got != 3 {
+		t.Errorf("exit status %d, want 3 from the shell's exit", got)
+	}
+	if after, _ := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); *after != *before {
+		t.Errorf("terminal modes not restored")
+	}
+}
+
+// When the user's terminal goes away, a -ti container has no one left to
+// talk to: it is killed (a PID 1 shell would ignore SIGHUP) and mydocker
+// ends.
+func TestTTYOneShotHangup(t *testing.T) {
+	requireRoot(t)
+	cmd, kbd, _, _ := startTTYRun(t)
+	kbd.Close()
+	waitExit(t, cmd)
+	if got := cmd.ProcessState.ExitCode(); got != 137 {
+		t.Errorf("exit status %d, want 137", got)
+	}
 }

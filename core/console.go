@@ -29,6 +29,7 @@ type console struct {
 	stopIn      *os.File // closing its peer wakes the input copier
 	wakeIn      *os.File
 	wg          sync.WaitGroup
+	hungUp      chan struct{} // closed when the caller's terminal goes away
 }
 
 // attach wires the container's stdio into cmd: the caller's streams as they
@@ -51,13 +52,13 @@ func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio, inInit bool) (*console, erro
 		// Until the init replaces its stdio with the pty, a failure it can
 		// only print goes to the caller's stderr.
 		cmd.Stderr = stdio.Err
-		return &console{in: in, out: stdio.Out, interactive: spec.Interactive}, nil
+		return &console{in: in, out: stdio.Out, interactive: spec.Interactive, hungUp: make(chan struct{})}, nil
 	}
 	ptmx, slave, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open pseudo-terminal: %w", err)
 	}
-	c := &console{in: in, out: stdio.Out, interactive: spec.Interactive, ptmx: ptmx, slave: slave}
+	c := &console{in: in, out: stdio.Out, interactive: spec.Interactive, ptmx: ptmx, slave: slave, hungUp: make(chan struct{})}
 	if err := pty.InheritSize(in, ptmx); err != nil {
 		c.close()
 		return nil, fmt.Errorf("set pseudo-terminal size: %w", err)
@@ -138,7 +139,11 @@ func (c *console) copyInput() {
 			}
 			return
 		}
-		if fds[1].Revents != 0 || fds[0].Revents&(unix.POLLERR|unix.POLLNVAL) != 0 {
+		if fds[1].Revents != 0 {
+			return // stopped
+		}
+		if fds[0].Revents&(unix.POLLERR|unix.POLLNVAL) != 0 {
+			close(c.hungUp)
 			return
 		}
 		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) == 0 {
@@ -146,6 +151,7 @@ func (c *console) copyInput() {
 		}
 		n, err := unix.Read(int(c.in.Fd()), buf)
 		if n <= 0 || err != nil {
+			close(c.hungUp) // EOF or EIO: the terminal is gone
 			return
 		}
 		if _, err := c.ptmx.Write(buf[:n]); err != nil {
@@ -184,4 +190,13 @@ func (c *console) close() {
 	if c.ptmx != nil {
 		c.ptmx.Close()
 	}
+}
+
+// hangup is closed when the caller's terminal went away; nil (never ready)
+// without an interactive console.
+func (c *console) hangup() <-chan struct{} {
+	if c == nil || !c.interactive {
+		return nil
+	}
+	return c.hungUp
 }

@@ -189,6 +189,9 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
 			waiting = false
 		case sig := <-signals:
 			_ = p.cmd.Process.Signal(sig)
+		case <-p.console.hangup():
+			// No one is left to talk to, and a PID 1 shell ignores SIGHUP.
+			_ = p.cmd.Process.Kill()
 		case <-ctx.Done():
 			_ = p.cmd.Process.Kill()
 			ctx = context.Background()

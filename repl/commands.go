@@ -51,14 +51,14 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 		return core.ExitCode(err), fmt.Errorf("run: %w", err)
 	}
 	stdio := core.Stdio{In: s.opts.In, Out: s.opts.Out, Err: s.opts.Err, Terminal: s.tty}
-	if !spec.TTY {
-		// Without a pty, ^C and kill(1) reach mydocker: pass them on, so the
-		// container decides, like a shell's foreground job.
-		sigs := make(chan os.Signal, 4)
-		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-		defer signal.Stop(sigs)
-		stdio.Signals = sigs
-	}
+	// Signals for mydocker while a container runs are the container's to
+	// decide on, as for a shell's foreground job: kill(1), and without a
+	// pty the terminal's ^C; SIGHUP when the terminal goes away. Caught,
+	// they also never kill mydocker before it restores the terminal.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	stdio.Signals = sigs
 	status, err := s.opts.Runtime.Run(ctx, spec, stdio)
 	if err != nil {
 		return status, fmt.Errorf("run: %w", err)
