@@ -73,9 +73,12 @@ func (c *completer) runArg(prev []string, current string) []suggestion {
 			return nil
 		case strings.HasPrefix(w, "-") && len(w) > 1:
 			if c.takesValue(w) && !strings.Contains(w, "=") {
-				i++ // skip the flag's value
-				if i == len(prev) {
-					return nil // the cursor is on the value
+				i++                 // skip the flag's value
+				if i == len(prev) { // the cursor is on the value
+					if w == "--rootfs" {
+						return dirSuggestions(current)
+					}
+					return nil
 				}
 			}
 		default:
@@ -144,4 +147,35 @@ func (c *completer) scanPath(path string) {
 	slices.Sort(names)
 	names = slices.Compact(names)
 	c.executables.Store(&names)
+}
+
+// dirSuggestions completes a directory path, for --rootfs: the entries of
+// the directory being typed that are directories themselves. One ReadDir
+// of a local directory is as fast as a keystroke needs.
+func dirSuggestions(prefix string) []suggestion {
+	if prefix == "" {
+		return nil
+	}
+	dir, base := filepath.Split(prefix)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []suggestion
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), base) || strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if info, err := os.Stat(p); err == nil && info.IsDir() {
+			if dir == "." && !strings.HasPrefix(prefix, "./") {
+				p = e.Name()
+			}
+			out = append(out, suggestion{p + "/", "directory"})
+		}
+	}
+	return out
 }

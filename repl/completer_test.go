@@ -1,6 +1,8 @@
 package repl
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -47,6 +49,21 @@ func TestComplete(t *testing.T) {
 		if got := texts(c.complete(tc.before)); !slices.Equal(got, tc.want) {
 			t.Errorf("complete(%q) = %q, want %q", tc.before, got, tc.want)
 		}
+	}
+}
+
+func TestCompleteRootfsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "busybox", "bin"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "buildroot"), 0o755)
+	os.WriteFile(filepath.Join(dir, "bundle.tar"), nil, 0o644)
+	c := &completer{flags: newCompleter().flags}
+	var got []string
+	for _, s := range c.complete("run -ti --rootfs " + dir + "/bu") {
+		got = append(got, s.text)
+	}
+	if want := []string{dir + "/buildroot/", dir + "/busybox/"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
