@@ -106,8 +106,7 @@ func printUsage(fs *pflag.FlagSet) {
 		fmt.Printf("  %-26s %s\n", name, f.Usage)
 	})
 	fmt.Println()
-	status, _ := repl.New(repl.Options{In: os.Stdin}).Exec(context.Background(), []string{"help"})
-	_ = status
+	repl.New(repl.Options{In: os.Stdin}).Exec(context.Background(), []string{"help"})
 }
 
 // historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else

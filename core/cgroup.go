@@ -79,7 +79,9 @@ func sweepStale(parents []string) {
 	}
 }
 
-// limitFiles are the files that set l, by controller, in v1 or v2 terms.
+// limitFile is one control file write that implements a limit: the
+// controller it needs, the flag it comes from (for errors), the file and
+// the value, in v1 or v2 terms.
 type limitFile struct {
 	controller, flag, file, value string
 }

@@ -16,12 +16,27 @@ func runScript(t *testing.T, script string) (status int, stdout, stderr string) 
 	return status, out.String(), errb.String()
 }
 
+// scriptCase is a script and everything it must produce.
+type scriptCase struct {
+	name, script   string
+	status         int
+	stdout, stderr string
+}
+
+func checkScripts(t *testing.T, tests []scriptCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, stdout, stderr := runScript(t, tc.script)
+			if status != tc.status || stdout != tc.stdout || stderr != tc.stderr {
+				t.Errorf("got status %d stdout %q stderr %q\nwant status %d stdout %q stderr %q", status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
 func TestScriptWithoutContainers(t *testing.T) {
-	tests := []struct {
-		name, script   string
-		status         int
-		stdout, stderr string
-	}{
+	tests := []scriptCase{
 		{"empty input", "", 0, "", ""},
 		{"blank lines and comments", "\n   \n# nothing\n", 0, "", ""},
 		{"exit N", "exit 7\nhelp\n", 7, "", ""},
@@ -37,14 +52,7 @@ func TestScriptWithoutContainers(t *testing.T) {
 		{"bad run flag", "run --nope true\n", 125, "", "mydocker: line 1: run: unknown flag: --nope\n"},
 		{"-t without a terminal", "run -t true\n", 125, "", "mydocker: line 1: run: -t needs a terminal on stdin: the input device is not a TTY\n"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, stdout, stderr := runScript(t, tc.script)
-			if status != tc.status || stdout != tc.stdout || stderr != tc.stderr {
-				t.Errorf("got status %d stdout %q stderr %q\nwant status %d stdout %q stderr %q", status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
-			}
-		})
-	}
+	checkScripts(t, tests)
 }
 
 func TestScriptHelp(t *testing.T) {
@@ -61,11 +69,7 @@ func TestScriptHelp(t *testing.T) {
 
 func TestScriptRunsContainers(t *testing.T) {
 	requireRoot(t)
-	tests := []struct {
-		name, script   string
-		status         int
-		stdout, stderr string
-	}{
+	tests := []scriptCase{
 		{"lines run in order", "run echo one\nrun echo two\n", 0, "one\ntwo\n", ""},
 		{"quoting reaches the container", `run printf "[%s]" "a b" '' 'c"d'` + "\n", 0, `[a b][][c"d]`, ""},
 		{"errors do not stop the script", "run no-such-cmd\nrun echo after\n", 0, "after\n", "mydocker: line 1: run: exec \"no-such-cmd\": executable file not found in $PATH\n"},
@@ -74,14 +78,7 @@ func TestScriptRunsContainers(t *testing.T) {
 		{"run -i reads the rest of the script", "run echo before\nrun -i cat\nthese lines\nare data\n", 0, "before\nthese lines\nare data\n", ""},
 		{"without -i the script is not read", "run cat\nrun echo next\n", 0, "next\n", ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, stdout, stderr := runScript(t, tc.script)
-			if status != tc.status || stdout != tc.stdout || stderr != tc.stderr {
-				t.Errorf("got status %d stdout %q stderr %q\nwant status %d stdout %q stderr %q", status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
-			}
-		})
-	}
+	checkScripts(t, tests)
 }
 
 type fakeReport string
