@@ -2,11 +2,17 @@
 # Builds ./mydocker: a static binary (cgo for the container init, glibc
 # linked in), because a static binary starts measurably faster and every
 # container start executes it once more as the init. Installs the C
-# toolchain from Debian's packages when it is missing.
+# toolchain and libseccomp (which compiles the seccomp profile, linked
+# statically) from Debian's packages when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v gcc >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ] && [ ! -e /usr/lib/aarch64-linux-gnu/libc.a ]; then
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+ls /usr/lib/*/libc.a >/dev/null 2>&1 || need+=(libc6-dev)
+ls /usr/lib/*/libseccomp.a >/dev/null 2>&1 || need+=(libseccomp-dev)
+if [ ${#need[@]} -gt 0 ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 export PATH=$PATH:/usr/local/go/bin
 CGO_ENABLED=1 go build -trimpath -tags netgo,osusergo \

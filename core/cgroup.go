@@ -12,18 +12,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A container with limits gets a cgroup of its own, named by its id under a
-// "mydocker" parent, which the init joins at the sync point before its
-// command starts, and which is removed when the container ends. Both cgroup
-// v2 and v1 (or hybrid) hosts are supported; a limit the host cannot apply
-// is an error, never silently dropped.
+// A container gets a cgroup of its own, named by its id under a "mydocker"
+// parent: for its device rules (always, unless --privileged) and its
+// limits. The init joins it as its first step, before it mounts anything,
+// and it is removed when the container ends. Both cgroup v2 and v1 (or
+// hybrid) hosts are supported; a limit the host cannot apply is an error,
+// never silently dropped.
 
 // cgroup is one container's cgroup, in either hierarchy.
 type cgroup interface {
-	join(pid int) error
+	// procsFiles are the cgroup.procs files the init writes itself into.
+	procsFiles() []string
 	oomKilled() bool
 	remove() error
 }
+
+// cgroupConfig is what a container's cgroup enforces.
+type cgroupConfig struct {
+	limits  Limits
+	devices []deviceNode // the only devices allowed; nil: all (--privileged)
+}
+
+// needed reports whether the config needs a cgroup at all.
+func (c cgroupConfig) needed() bool { return c.limits.Any() || c.devices != nil }
 
 // cgroupRoot is where cgroup hierarchies are mounted.
 const cgroupRoot = "/sys/fs/cgroup"
@@ -31,29 +42,53 @@ const cgroupRoot = "/sys/fs/cgroup"
 // cpuPeriod is the CFS period that --cpus is expressed in (100 ms).
 const cpuPeriod = 100000
 
-// newCgroup creates the container's cgroup with its limits set, after
-// sweeping away the stale cgroups of containers whose mydocker was killed.
-func newCgroup(id string, l Limits) (cgroup, error) {
+// cgroupHost is how this host's cgroups are laid out: the unified v2
+// hierarchy, or v1 (or hybrid) hierarchies, one mount per controller.
+type cgroupHost struct {
+	v2     bool
+	mounts map[string]string // v1: controller -> mount point
+}
+
+// detectCgroups reads the host's cgroup layout.
+func detectCgroups() (cgroupHost, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(cgroupRoot, &st); err != nil {
-		return nil, fmt.Errorf("cgroups: %w", err)
+		return cgroupHost{}, fmt.Errorf("cgroups: %w", err)
 	}
 	if st.Type == unix.CGROUP2_SUPER_MAGIC {
-		sweepStale([]string{filepath.Join(cgroupRoot, "mydocker")})
-		return newCgroupV2(cgroupRoot, id, l)
+		return cgroupHost{v2: true}, nil
 	}
 	mounts, err := cgroupV1Mounts()
 	if err != nil {
-		return nil, fmt.Errorf("cgroups: %w", err)
+		return cgroupHost{}, fmt.Errorf("cgroups: %w", err)
+	}
+	return cgroupHost{mounts: mounts}, nil
+}
+
+// parents are the "mydocker" directories that containers' cgroups may be
+// made in (v1: one per controller mydocker uses).
+func (h cgroupHost) parents() []string {
+	if h.v2 {
+		return []string{filepath.Join(cgroupRoot, "mydocker")}
 	}
 	var parents []string
-	for _, ctrl := range []string{"memory", "cpu", "pids"} {
-		if mnt, ok := mounts[ctrl]; ok {
+	for _, ctrl := range []string{"memory", "cpu", "pids", "devices"} {
+		if mnt, ok := h.mounts[ctrl]; ok {
 			parents = append(parents, filepath.Join(mnt, "mydocker"))
 		}
 	}
-	sweepStale(parents)
-	return newCgroupV1(mounts, id, l)
+	return parents
+}
+
+// create makes the container's cgroup with its limits set, after sweeping
+// away the stale cgroups of containers whose mydocker and guard were both
+// killed.
+func (h cgroupHost) create(id string, cfg cgroupConfig) (cgroup, error) {
+	sweepStale(h.parents())
+	if h.v2 {
+		return newCgroupV2(cgroupRoot, id, cfg)
+	}
+	return newCgroupV1(h.mounts, id, cfg)
 }
 
 // staleAge is how old an empty container cgroup must be to be swept: far
@@ -108,6 +143,26 @@ func removeCgroupDir(dir string) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return fmt.Errorf("remove cgroup %s: %w", dir, err)
+}
+
+// mkdirCgroup creates parent/id, and parent on the way. Another mydocker
+// may remove the shared parent between the two mkdirs (its last container
+// ended): then the parent is made again, a bounded number of times.
+func mkdirCgroup(parent, id string) (string, error) {
+	dir := filepath.Join(parent, id)
+	var err error
+	for range 100 {
+		if err = os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			break
+		}
+		if err = os.Mkdir(dir, 0o755); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("create cgroup: %w", err)
+	}
+	return dir, nil
 }
 
 // removeIfEmpty removes the shared "mydocker" parent once no container

@@ -3,6 +3,7 @@ package core
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,7 +22,7 @@ func readTrim(t *testing.T, path string) string {
 func TestCgroupV2Files(t *testing.T) {
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpuset cpu io memory pids\n"), 0o644)
-	c, err := newCgroupV2(root, "abc", Limits{Memory: 64 << 20, CPUs: 0.5, Pids: 20})
+	c, err := newCgroupV2(root, "abc", cgroupConfig{limits: Limits{Memory: 64 << 20, CPUs: 0.5, Pids: 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +39,8 @@ func TestCgroupV2Files(t *testing.T) {
 			t.Errorf("%s/cgroup.subtree_control = %q", d, got)
 		}
 	}
-	if err := c.join(4242); err != nil || readTrim(t, filepath.Join(dir, "cgroup.procs")) != "4242" {
-		t.Errorf("join: %v", err)
+	if got := c.procsFiles(); len(got) != 1 || got[0] != filepath.Join(dir, "cgroup.procs") {
+		t.Errorf("procsFiles = %q", got)
 	}
 	if c.oomKilled() {
 		t.Error("oomKilled without memory.events")
@@ -53,7 +54,7 @@ func TestCgroupV2Files(t *testing.T) {
 func TestCgroupV2MissingController(t *testing.T) {
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpu memory\n"), 0o644)
-	_, err := newCgroupV2(root, "abc", Limits{Pids: 5})
+	_, err := newCgroupV2(root, "abc", cgroupConfig{limits: Limits{Pids: 5}})
 	if err == nil || err.Error() != "cannot apply --pids-limit: no pids controller in this host's cgroup v2 hierarchy" {
 		t.Errorf("err %v", err)
 	}
@@ -65,29 +66,31 @@ func TestCgroupV2MissingController(t *testing.T) {
 func TestCgroupV1Files(t *testing.T) {
 	root := t.TempDir()
 	mounts := map[string]string{"memory": filepath.Join(root, "memory"), "cpu": filepath.Join(root, "cpu"), "pids": filepath.Join(root, "pids")}
-	os.MkdirAll(filepath.Join(root, "memory", "mydocker", "abc"), 0o755)
-	os.WriteFile(filepath.Join(root, "memory", "mydocker", "abc", "memory.memsw.limit_in_bytes"), nil, 0o644) // swap accounting on
-	c, err := newCgroupV1(mounts, "abc", Limits{Memory: 32 << 20, CPUs: 1.5, Pids: 7})
+	mounts["devices"] = filepath.Join(root, "devices")
+	for _, m := range mounts {
+		os.MkdirAll(m, 0o755)
+	}
+	c, err := newCgroupV1(mounts, "abc", cgroupConfig{limits: Limits{Memory: 32 << 20, CPUs: 1.5, Pids: 7}, devices: defaultDevices[:2]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for file, want := range map[string]string{
-		"memory/mydocker/abc/memory.limit_in_bytes": "33554432", "memory/mydocker/abc/memory.memsw.limit_in_bytes": "33554432",
-		"cpu/mydocker/abc/cpu.cfs_period_us": "100000", "cpu/mydocker/abc/cpu.cfs_quota_us": "150000", "pids/mydocker/abc/pids.max": "7",
+		"memory/mydocker/abc/memory.limit_in_bytes": "33554432", // no memsw file here: no swap accounting to close
+		"cpu/mydocker/abc/cpu.cfs_period_us":        "100000", "cpu/mydocker/abc/cpu.cfs_quota_us": "150000", "pids/mydocker/abc/pids.max": "7",
+		"devices/mydocker/abc/devices.deny": "a", "devices/mydocker/abc/devices.allow": "c 1:5 rwm", // the last rule written
 	} {
 		if got := readTrim(t, filepath.Join(root, file)); got != want {
 			t.Errorf("%s = %q, want %q", file, got, want)
 		}
 	}
-	if err := c.join(99); err != nil {
-		t.Fatal(err)
+	var want []string
+	for _, ctrl := range []string{"cpu", "devices", "memory", "pids"} {
+		want = append(want, filepath.Join(root, ctrl, "mydocker", "abc", "cgroup.procs"))
 	}
-	for _, ctrl := range []string{"memory", "cpu", "pids"} {
-		if got := readTrim(t, filepath.Join(root, ctrl, "mydocker", "abc", "cgroup.procs")); got != "99" {
-			t.Errorf("%s cgroup.procs = %q", ctrl, got)
-		}
+	if got := c.procsFiles(); !slices.Equal(got, want) {
+		t.Errorf("procsFiles = %q, want %q", got, want)
 	}
-	if _, err := newCgroupV1(map[string]string{}, "x", Limits{Memory: 32 << 20}); err == nil || !strings.Contains(err.Error(), "no memory cgroup controller is mounted") {
+	if _, err := newCgroupV1(map[string]string{}, "x", cgroupConfig{limits: Limits{Memory: 32 << 20}}); err == nil || !strings.Contains(err.Error(), "no memory cgroup controller is mounted") {
 		t.Errorf("missing controller: %v", err)
 	}
 }
@@ -99,7 +102,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "lots", "-1m", "0", "m", "12q", "1e30g"} {
+	for _, in := range []string{"", "lots", "-1m", "0", "m", "12q", "1e30g", "0.5", "nan", "inf", "NaNm"} {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) accepted", in)
 		}

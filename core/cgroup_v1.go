@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // cgroupV1 is a container's cgroup on v1 (or hybrid) hierarchies: one
-// directory <mount>/mydocker/<id> per controller that has a limit. Only
-// those controllers are joined, so a v1 cpuset with empty cpuset.mems (the
-// book's ENOSPC) never gets in the way.
+// directory <mount>/mydocker/<id> per controller that it needs (devices,
+// and those with a limit). Only those controllers are joined, so a v1
+// cpuset with empty cpuset.mems (the book's ENOSPC) never gets in the way.
 type cgroupV1 struct {
 	dirs    map[string]string // controller -> the container's directory
 	parents []string
@@ -41,9 +42,9 @@ func cgroupV1Mounts() (map[string]string, error) {
 	return mounts, sc.Err()
 }
 
-// newCgroupV1 creates mount/mydocker/id for each controller l needs.
-func newCgroupV1(mounts map[string]string, id string, l Limits) (_ *cgroupV1, retErr error) {
-	files := v1LimitFiles(l)
+// newCgroupV1 creates mount/mydocker/id for each controller cfg needs.
+func newCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (_ *cgroupV1, retErr error) {
+	files := append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...)
 	c := &cgroupV1{dirs: map[string]string{}}
 	defer func() {
 		if retErr != nil {
@@ -58,9 +59,9 @@ func newCgroupV1(mounts map[string]string, id string, l Limits) (_ *cgroupV1, re
 		dir, ok := c.dirs[f.controller]
 		if !ok {
 			parent := filepath.Join(mnt, "mydocker")
-			dir = filepath.Join(parent, id)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("create cgroup: %w", err)
+			var err error
+			if dir, err = mkdirCgroup(parent, id); err != nil {
+				return nil, err
 			}
 			c.dirs[f.controller], c.parents = dir, append(c.parents, parent)
 		}
@@ -96,13 +97,25 @@ func v1LimitFiles(l Limits) []limitFile {
 	return files
 }
 
-func (c *cgroupV1) join(pid int) error {
-	for ctrl, dir := range c.dirs {
-		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
-			return fmt.Errorf("join %s cgroup: %w", ctrl, err)
-		}
+// v1DeviceFiles deny every device, then allow the listed ones.
+func v1DeviceFiles(nodes []deviceNode) []limitFile {
+	if nodes == nil {
+		return nil
 	}
-	return nil
+	files := []limitFile{{"devices", "the device list", "devices.deny", "a"}}
+	for _, n := range nodes {
+		files = append(files, limitFile{"devices", "the device list", "devices.allow", n.rule()})
+	}
+	return files
+}
+
+func (c *cgroupV1) procsFiles() []string {
+	var files []string
+	for _, dir := range c.dirs {
+		files = append(files, filepath.Join(dir, "cgroup.procs"))
+	}
+	slices.Sort(files)
+	return files
 }
 
 func (c *cgroupV1) oomKilled() bool {

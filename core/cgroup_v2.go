@@ -17,8 +17,8 @@ type cgroupV2 struct {
 
 // newCgroupV2 creates root/mydocker/id with l's limits, enabling the
 // controllers it needs on the way down.
-func newCgroupV2(root, id string, l Limits) (_ *cgroupV2, retErr error) {
-	files := v2LimitFiles(l)
+func newCgroupV2(root, id string, cfg cgroupConfig) (_ *cgroupV2, retErr error) {
+	files := v2LimitFiles(cfg.limits)
 	have, _ := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
 	var enable []string
 	for _, f := range files {
@@ -29,23 +29,29 @@ func newCgroupV2(root, id string, l Limits) (_ *cgroupV2, retErr error) {
 			enable = append(enable, "+"+f.controller)
 		}
 	}
-	c := &cgroupV2{root: root, parent: filepath.Join(root, "mydocker"), dir: filepath.Join(root, "mydocker", id)}
-	if err := os.Mkdir(c.parent, 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("create cgroup: %w", err)
+	c := &cgroupV2{root: root, parent: filepath.Join(root, "mydocker")}
+	if err := enableControllers(root, enable); err != nil {
+		return nil, err
 	}
-	for _, d := range []string{root, c.parent} {
-		if err := writeFile(d, "cgroup.subtree_control", strings.Join(enable, " ")); err != nil {
-			return nil, fmt.Errorf("enable cgroup controllers: %w", err)
-		}
-	}
-	if err := os.Mkdir(c.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create cgroup: %w", err)
+	var err error
+	if c.dir, err = mkdirCgroup(c.parent, id); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if retErr != nil {
 			_ = c.remove()
 		}
 	}()
+	// The parent's controllers, once it surely exists (it may have been
+	// made again): enabling them there is idempotent.
+	if err := enableControllers(c.parent, enable); err != nil {
+		return nil, err
+	}
+	if cfg.devices != nil {
+		if err := attachDeviceFilter(c.dir, cfg.devices); err != nil {
+			return nil, fmt.Errorf("apply the device list: %w", err)
+		}
+	}
 	for _, f := range files {
 		if err := writeFile(c.dir, f.file, f.value); err != nil {
 			return nil, fmt.Errorf("apply %s: %w", f.flag, err)
@@ -71,12 +77,7 @@ func v2LimitFiles(l Limits) []limitFile {
 	return files
 }
 
-func (c *cgroupV2) join(pid int) error {
-	if err := writeFile(c.dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
-		return fmt.Errorf("join cgroup: %w", err)
-	}
-	return nil
-}
+func (c *cgroupV2) procsFiles() []string { return []string{filepath.Join(c.dir, "cgroup.procs")} }
 
 func (c *cgroupV2) oomKilled() bool {
 	return readCounter(filepath.Join(c.dir, "memory.events"), "oom_kill") > 0
@@ -86,4 +87,16 @@ func (c *cgroupV2) remove() error {
 	err := removeCgroupDir(c.dir)
 	removeIfEmpty(c.parent)
 	return err
+}
+
+// enableControllers makes controllers ("+memory", ...) available to dir's
+// children.
+func enableControllers(dir string, enable []string) error {
+	if len(enable) == 0 {
+		return nil
+	}
+	if err := writeFile(dir, "cgroup.subtree_control", strings.Join(enable, " ")); err != nil {
+		return fmt.Errorf("enable cgroup controllers: %w", err)
+	}
+	return nil
 }

@@ -3,35 +3,88 @@ package core
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 )
 
-// container is what a run sets up on the host around the init process:
-// the cgroup (with limits), made before the clone and undone by destroy.
-// (A --rootfs container's layers live in its own mount namespace and need
-// nothing on the host.)
+// container is what a run sets up on the host around the init process: the
+// cgroup (device rules and limits), made before the clone and undone by
+// destroy, and the security plan the init applies. (A --rootfs container's
+// layers live in its own mount namespace and need nothing on the host.)
 type container struct {
-	spec   *Spec
-	cgroup cgroup // nil without limits
+	spec     *Spec
+	cgroup   cgroup // nil only for --privileged without limits
+	security securityPlan
+	env      []string     // spec.Env with HOME from the user's passwd entry
+	guard    *guardTicket // kills it and removes its cgroups if we die
 }
 
 // create prepares the host side of a container. On failure, whatever was
 // made is undone.
 func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
-	c := &container{spec: spec}
-	if spec.Limits.Any() {
-		cg, err := newCgroup(spec.ID, spec.Limits)
-		if err != nil {
+	sec, err := planSecurity(spec)
+	if err != nil {
+		return nil, err
+	}
+	c := &container{spec: spec, security: sec, env: withHome(spec.Env, sec.user.home)}
+	cfg := cgroupConfig{limits: spec.Limits}
+	if !spec.Security.Privileged {
+		cfg.devices = deviceNodes(spec.Devices)
+	}
+	var host cgroupHost
+	var parents []string
+	if cfg.needed() {
+		if host, err = detectCgroups(); err != nil {
 			return nil, err
 		}
-		c.cgroup = cg
+		parents = host.parents()
+	}
+	// The guard knows where the cgroups will be before they exist, so that
+	// nothing is left if this process dies from here on.
+	if c.guard, err = guardRegister(r.exe(), spec.ID, parents); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			c.guard.release()
+		}
+	}()
+	if cfg.needed() {
+		if c.cgroup, err = host.create(spec.ID, cfg); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
 
+// withHome adds HOME=home after HOSTNAME (where docker has it) unless env
+// sets HOME already.
+func withHome(env []string, home string) []string {
+	if slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "HOME=") }) {
+		return env
+	}
+	if home == "" {
+		home = "/"
+	}
+	i := slices.IndexFunc(env, func(e string) bool { return strings.HasPrefix(e, "HOSTNAME=") }) + 1
+	return slices.Insert(slices.Clone(env), i, "HOME="+home)
+}
+
 // needsSync reports whether the init must wait for the parent before its
-// command: to be put in its cgroup, or for post-mount hooks.
-func (c *container) needsSync(hooks Hooks) bool { return hooks != nil || c.cgroup != nil }
+// command: for post-mount hooks.
+func (c *container) needsSync(hooks Hooks) bool { return hooks != nil }
+
+// devices is the container's device list, the nodes of its /dev.
+func (c *container) devices() []deviceNode { return deviceNodes(c.spec.Devices) }
+
+// procsFiles are the cgroup.procs files the init joins.
+func (c *container) procsFiles() []string {
+	if c.cgroup == nil {
+		return nil
+	}
+	return c.cgroup.procsFiles()
+}
 
 // state is what post-mount hooks are told about the container.
 func (c *container) state(pid int) State {
@@ -42,8 +95,10 @@ func (c *container) state(pid int) State {
 	return st
 }
 
-// destroy removes the cgroup, so that a run leaves no trace on the host.
+// destroy removes the cgroup, so that a run leaves no trace on the host,
+// and then releases the guard.
 func (c *container) destroy() error {
+	defer c.guard.release()
 	if c.cgroup == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -11,16 +12,16 @@ import (
 // RunUsage is the one-line synopsis of `run`.
 const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
 
+// runFlagValues are the `run` flags that are parsed further after pflag.
+type runFlagValues struct {
+	env, volumes, devices, tmpfs, securityOpts []string
+	hostname, rootfs                           string
+	memory, cpus, pids, storage                string
+}
+
 // newRunFlags declares the flags of `run`, docker style: short flags
 // combine (-it, -ti), and the first non-flag word ends the flags, so the
 // command's own flags are left alone (`run ls -l`).
-// runFlagValues are the `run` flags that are parsed further after pflag.
-type runFlagValues struct {
-	env, volumes []string
-	hostname     string
-	memory       string
-}
-
 func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetInterspersed(false)
@@ -29,11 +30,21 @@ func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.BoolVarP(&s.TTY, "tty", "t", false, "give the container its own pseudo-terminal")
 	fs.StringVar(&v.hostname, "hostname", "", "container hostname (default: the container id)")
 	fs.StringArrayVarP(&v.env, "env", "e", nil, "set KEY=VALUE in the container (repeatable); KEY alone copies it from here")
-	fs.StringVar(&s.Rootfs, "rootfs", "", "run in its own root filesystem: DIR, read-only, under a throwaway overlay")
+	fs.StringVar(&v.rootfs, "rootfs", "", "run in its own root filesystem: DIR, read-only, under a throwaway overlay")
 	fs.StringArrayVarP(&v.volumes, "volume", "v", nil, "bind-mount HOST:CONTAINER[:ro] (repeatable; needs --rootfs)")
 	fs.StringVarP(&v.memory, "memory", "m", "", "memory limit, e.g. 64m or 1g; the container is killed beyond it")
-	fs.Float64Var(&s.Limits.CPUs, "cpus", 0, "CPU limit in CPUs' worth of time, e.g. 0.5")
-	fs.Int64Var(&s.Limits.Pids, "pids-limit", 0, "most processes the container may have at once")
+	fs.StringVar(&v.cpus, "cpus", "", "CPU limit in CPUs' worth of time, e.g. 0.5")
+	fs.StringVar(&v.pids, "pids-limit", "", "most processes the container may have at once")
+	fs.StringVarP(&s.User, "user", "u", "", "run as USER[:GROUP] or UID[:GID], from the container's /etc/passwd")
+	fs.StringVarP(&s.WorkDir, "workdir", "w", "", "working directory of the command (made if missing, with --rootfs)")
+	fs.BoolVar(&s.ReadOnly, "read-only", false, "make the container's root filesystem read-only")
+	fs.StringArrayVar(&v.tmpfs, "tmpfs", nil, "mount a tmpfs at PATH[:size=SIZE,mode=MODE,ro,noexec] (repeatable; needs --rootfs)")
+	fs.StringVar(&v.storage, "storage-size", "", "most the container may write to its root, e.g. 512m (default: -m or 1g)")
+	fs.StringArrayVar(&s.Security.CapAdd, "cap-add", nil, "add a capability, e.g. NET_ADMIN, or ALL (repeatable)")
+	fs.StringArrayVar(&s.Security.CapDrop, "cap-drop", nil, "drop a capability, or ALL (repeatable)")
+	fs.BoolVar(&s.Security.Privileged, "privileged", false, "all capabilities, no seccomp, no masks, all devices: root on the host")
+	fs.StringArrayVar(&v.securityOpts, "security-opt", nil, "seccomp=unconfined, seccomp=FILE.json or no-new-privileges (repeatable)")
+	fs.StringArrayVar(&v.devices, "device", nil, "make a host device usable: HOST[:CONTAINER][:rwm] (repeatable)")
 	fs.BoolVar(&s.Debug, "debug", false, "print the container's boot steps to stderr")
 	return fs
 }
@@ -47,46 +58,28 @@ func ParseRun(args []string) (*Spec, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, invalidf("%v", err)
 	}
-	if fs.Changed("pids-limit") && s.Limits.Pids < 1 {
-		return nil, invalidf("invalid --pids-limit %d: must be at least 1", s.Limits.Pids)
+	if err := v.apply(fs, s); err != nil {
+		return nil, err
 	}
-	if fs.Changed("cpus") && s.Limits.CPUs <= 0 {
-		return nil, invalidf("invalid --cpus %v: must be more than 0", s.Limits.CPUs)
-	}
-	if v.memory != "" {
-		m, err := ParseSize(v.memory)
-		if err != nil {
-			return nil, invalidf("invalid --memory %q: want a size such as 64m, 512k or 1g", v.memory)
-		}
-		s.Limits.Memory = m
-	}
-	for _, vol := range v.volumes {
-		parsed, err := ParseVolume(vol)
-		if err != nil {
-			return nil, err
-		}
-		s.Volumes = append(s.Volumes, parsed)
-	}
-	env, hostname := v.env, v.hostname
 	s.Args = fs.Args()
 	if len(s.Args) == 0 {
 		return nil, invalidf("no command given (usage: %s)", RunUsage)
 	}
-	s.Hostname = hostname
+	s.Hostname = v.hostname
 	if s.Hostname == "" {
 		s.Hostname = s.ID
 	}
 	s.Env = DefaultEnv(s.Hostname, s.TTY)
-	for _, kv := range env {
+	for _, kv := range v.env {
 		if err := validateEnvFlag(kv); err != nil {
 			return nil, err
 		}
 		if !strings.Contains(kv, "=") {
-			v, set := os.LookupEnv(kv)
+			val, set := os.LookupEnv(kv)
 			if !set {
 				continue // docker habit: -e KEY with KEY unset passes nothing
 			}
-			kv += "=" + v
+			kv += "=" + val
 		}
 		s.Env = SetEnv(s.Env, kv)
 	}
@@ -94,6 +87,87 @@ func ParseRun(args []string) (*Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// apply parses the flags that take structured values into s. A flag given
+// with an empty value is an error: it never means "no limit".
+func (v *runFlagValues) apply(fs *pflag.FlagSet, s *Spec) error {
+	for _, name := range []string{"rootfs", "memory", "cpus", "pids-limit", "storage-size", "user", "workdir"} {
+		if f := fs.Lookup(name); fs.Changed(name) && f.Value.String() == "" {
+			return invalidf("invalid --%s: empty value", name)
+		}
+	}
+	s.Rootfs = v.rootfs
+	var err error
+	if v.memory != "" {
+		if s.Limits.Memory, err = ParseSize(v.memory); err != nil {
+			return invalidf("invalid --memory %q: want a size such as 64m, 512k or 1g", v.memory)
+		}
+	}
+	if v.storage != "" {
+		if s.StorageSize, err = ParseSize(v.storage); err != nil {
+			return invalidf("invalid --storage-size %q: want a size such as 512m or 2g", v.storage)
+		}
+	}
+	if v.cpus != "" {
+		if s.Limits.CPUs, err = strconv.ParseFloat(v.cpus, 64); err != nil {
+			return invalidf("invalid --cpus %q: want a number such as 0.5", v.cpus)
+		}
+		if err := validateCPUs(s.Limits.CPUs); err != nil {
+			return err
+		}
+	}
+	if v.pids != "" {
+		if s.Limits.Pids, err = strconv.ParseInt(v.pids, 10, 64); err != nil || s.Limits.Pids < 1 {
+			return invalidf("invalid --pids-limit %s: must be at least 1", v.pids)
+		}
+	}
+	for _, vol := range v.volumes {
+		parsed, err := ParseVolume(vol)
+		if err != nil {
+			return err
+		}
+		s.Volumes = append(s.Volumes, parsed)
+	}
+	for _, d := range v.devices {
+		parsed, err := ParseDevice(d)
+		if err != nil {
+			return err
+		}
+		s.Devices = append(s.Devices, parsed)
+	}
+	for _, t := range v.tmpfs {
+		parsed, err := ParseTmpfs(t)
+		if err != nil {
+			return err
+		}
+		s.Tmpfs = append(s.Tmpfs, parsed)
+	}
+	for _, o := range v.securityOpts {
+		if err := parseSecurityOpt(&s.Security, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseSecurityOpt reads one --security-opt, docker's spellings.
+func parseSecurityOpt(sec *Security, opt string) error {
+	key, val, hasVal := strings.Cut(opt, "=")
+	if !hasVal {
+		key, val, hasVal = strings.Cut(opt, ":")
+	}
+	switch {
+	case key == "seccomp" && hasVal && val != "":
+		sec.Seccomp = val
+	case key == "no-new-privileges" && (!hasVal || val == "true"):
+		sec.NoNewPrivileges = true
+	case key == "no-new-privileges" && val == "false":
+		sec.NoNewPrivileges = false
+	default:
+		return invalidf("invalid --security-opt %q: want seccomp=unconfined, seccomp=FILE or no-new-privileges", opt)
+	}
+	return nil
 }
 
 // RunFlagHelp describes each `run` flag: name, shorthand and usage, for

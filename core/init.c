@@ -1,11 +1,12 @@
 // The container init's step runner. It runs as an ELF constructor, before the
 // Go runtime starts, in the child that mydocker cloned into new namespaces.
 //
-// It is deliberately small and dumb: the Go side (initsteps.go) decides
-// everything and sends a short list of steps over the sync socket; this code
-// only replays them in order and execve's. On failure it reports the step
-// index and errno back to the parent, which owns every error message. See
-// sync.go for the protocol table and initsteps.go for the step encoding.
+// It is deliberately small and dumb: the Go side (initsteps.go, security.go)
+// decides everything and sends a list of steps over the sync socket; this
+// code only replays them in order and execve's. On failure it reports the
+// step index and errno back to the parent, which owns every error message.
+// The wire format, the messages and each op's operands are defined once, in
+// protocol.h; the message flow is drawn in sync.go.
 //
 // Doing this before the Go runtime starts means the init child never pays for
 // Go's runtime start-up and package initialisation (gRPC, protobuf, ...),
@@ -14,6 +15,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,23 +27,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-// Keep in sync with sync.go and initsteps.go.
-enum { MSG_CONFIG = 1, MSG_READY = 2, MSG_CONTINUE = 3, MSG_ERROR = 4, MSG_CONSOLE = 5 };
-enum {
-	OP_MOUNT = 1, OP_HOSTNAME = 2, OP_SYNC = 3, OP_EXEC = 4,
-	OP_CHDIR = 5, OP_PIVOT = 6, OP_MKNOD = 7, OP_SYMLINK = 8, OP_MKDIR = 9,
-	OP_CONSOLE = 10, OP_WRITEFILE = 11,
-};
-// OP_OPTIONAL on a step: a missing path (ENOENT) is not a failure.
-#define OP_OPTIONAL 0x100
-#define CONFIG_MAX (64u << 20)
-#define CHUNK_MAX (32u << 10)
+#include "protocol.h"
 
 struct msg {
 	uint32_t type;
@@ -49,7 +46,8 @@ struct step {
 	uint32_t op;
 	uint32_t nstr;
 	uint64_t flags;
-	char **str;
+	char **str;     // nstr operands, NUL-terminated, then a NULL
+	uint32_t *len;  // each operand's length without its NUL
 };
 
 static int syncfd = -1;
@@ -64,10 +62,11 @@ static void bail(uint32_t step, int err)
 	_exit(125);
 }
 
-// die is for failures of the channel itself, which cannot be reported over it.
-static void die(const char *what)
+// die is for failures of the channel itself and for a malformed step list:
+// the one line goes to stderr, and the status is 125.
+static void die(const char *what, int err)
 {
-	dprintf(2, "mydocker init: %s: %s\n", what, strerror(errno));
+	dprintf(2, "mydocker init: %s: %s\n", what, strerror(err));
 	_exit(125);
 }
 
@@ -75,70 +74,93 @@ static void recv_msg(struct msg *m)
 {
 	ssize_t n;
 	do
-		n = recv(syncfd, m, sizeof(*m), 0);
+		n = recv(syncfd, m, sizeof(*m), MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		_exit(125); // the parent gave up on us; nothing to report
+	if (n < 0)
+		die("read sync message", errno);
 	if (n != sizeof(*m))
-		die("read sync message");
+		die("read sync message", EPROTO);
 }
 
 // read_config receives the step list: a MSG_CONFIG header with the total
-// length, then the bytes in packets of at most CHUNK_MAX.
+// length, then the bytes in packets of at most CHUNK_MAX. Every read is
+// bounded by what is left, and a packet longer than that (MSG_TRUNC tells
+// its real length) is an error, never a silent truncation.
 static char *read_config(uint32_t *len)
 {
 	struct msg m;
 	recv_msg(&m);
-	if (m.type != MSG_CONFIG || m.arg > CONFIG_MAX) {
-		errno = EPROTO;
-		die("read config header");
-	}
+	if (m.type != MSG_CONFIG || m.arg > CONFIG_MAX)
+		die("read config header", EPROTO);
 	char *buf = malloc(m.arg + 1);
 	if (!buf)
-		die("allocate config");
+		die("allocate config", ENOMEM);
 	for (uint32_t off = 0; off < m.arg;) {
-		ssize_t n = recv(syncfd, buf + off, CHUNK_MAX, 0);
+		size_t want = m.arg - off < CHUNK_MAX ? m.arg - off : CHUNK_MAX;
+		ssize_t n = recv(syncfd, buf + off, want, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			die("read config");
+		if (n < 0)
+			die("read config", errno);
+		if (n == 0 || (size_t)n > want)
+			die("read config", EPROTO);
 		off += (uint32_t)n;
 	}
 	*len = m.arg;
 	return buf;
 }
 
-// parse_steps splits the buffer into steps. Strings are stored with their
-// NUL, so they are used in place.
+static uint32_t get32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+// parse_steps splits the buffer into steps. Operands are stored with their
+// NUL, so they are used in place. Every length is checked against what is
+// left of the buffer before it is used.
 static struct step *parse_steps(char *buf, uint32_t len, uint32_t *nsteps)
 {
 	uint32_t cap = 16, n = 0, off = 0;
 	struct step *steps = malloc(cap * sizeof(*steps));
-	errno = EPROTO;
-	while (steps && off + 16 <= len) {
-		if (n == cap && !(steps = realloc(steps, (cap *= 2) * sizeof(*steps))))
-			break;
+	if (!steps)
+		die("allocate steps", ENOMEM);
+	while (off < len) {
+		if (len - off < 16)
+			die("parse config: truncated step header", EPROTO);
+		if (n == cap) {
+			struct step *more = realloc(steps, (cap *= 2) * sizeof(*steps));
+			if (!more)
+				die("allocate steps", ENOMEM);
+			steps = more;
+		}
 		struct step *s = &steps[n++];
-		memcpy(&s->op, buf + off, 4);
-		memcpy(&s->nstr, buf + off + 4, 4);
+		s->op = get32(buf + off);
+		s->nstr = get32(buf + off + 4);
 		memcpy(&s->flags, buf + off + 8, 8);
 		off += 16;
-		if (s->nstr > len / 4 || !(s->str = calloc(s->nstr + 1, sizeof(char *))))
-			die("parse config");
+		// Each operand takes at least 5 bytes: more cannot fit in what is left.
+		if (s->nstr > NSTR_MAX || s->nstr > (len - off) / 5)
+			die("parse config: operand count", EPROTO);
+		s->str = calloc(s->nstr + 1, sizeof(char *));
+		s->len = calloc(s->nstr + 1, sizeof(uint32_t));
+		if (!s->str || !s->len)
+			die("allocate steps", ENOMEM);
 		for (uint32_t i = 0; i < s->nstr; i++) {
-			uint32_t l;
-			if (off + 4 > len)
-				die("parse config");
-			memcpy(&l, buf + off, 4);
+			if (len - off < 4)
+				die("parse config: truncated operand", EPROTO);
+			uint32_t l = get32(buf + off);
 			off += 4;
 			if (l == 0 || l > len - off || buf[off + l - 1] != '\0')
-				die("parse config");
+				die("parse config: operand length", EPROTO);
 			s->str[i] = buf + off;
+			s->len[i] = l - 1;
 			off += l;
 		}
 	}
-	if (!steps || off != len)
-		die("parse config");
 	*nsteps = n;
 	return steps;
 }
@@ -148,46 +170,39 @@ static const char *nullable(const char *s)
 	return *s ? s : NULL;
 }
 
-static void do_mount(uint32_t i, struct step *s)
+static int do_mount(struct step *s)
 {
 	if (s->nstr != 4)
-		bail(i, EPROTO);
-	if (mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]),
-		  (unsigned long)s->flags, nullable(s->str[3])) < 0) {
-		if ((s->op & OP_OPTIONAL) && errno == ENOENT)
-			return;
-		bail(i, errno);
-	}
+		return errno = EPROTO, -1;
+	return mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]),
+		     (unsigned long)s->flags, nullable(s->str[3]));
 }
 
 // do_pivot makes the current directory the root, runc's way: pivot_root
 // with new and old root both ".", then detach the old root stacked below,
 // so that no host path stays reachable.
-static void do_pivot(uint32_t i)
+static int do_pivot(void)
 {
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		bail(i, errno);
-	if (umount2(".", MNT_DETACH) < 0)
-		bail(i, errno);
-	if (chdir("/") < 0)
-		bail(i, errno);
+	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0)
+		return -1;
+	return chdir("/");
 }
 
 // do_console makes the container's terminal in its own devpts: it opens
 // the ptmx at str[0], hands the master to the parent (which relays it to
 // the user's terminal), and makes the slave the controlling terminal and
 // stdio of a new session.
-static void do_console(uint32_t i, struct step *s)
+static int do_console(uint32_t i, struct step *s)
 {
 	int unlock = 0, master, slave;
 	if (s->nstr != 1)
-		bail(i, EPROTO);
+		return errno = EPROTO, -1;
 	if ((master = open(s->str[0], O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-		bail(i, errno);
+		return -1;
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-		bail(i, errno);
+		return -1;
 	if ((slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0)
-		bail(i, errno);
+		return -1;
 
 	struct msg m = { MSG_CONSOLE, i, 0 };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -199,47 +214,137 @@ static void do_console(uint32_t i, struct step *s)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
 	if (sendmsg(syncfd, &mh, MSG_NOSIGNAL) != sizeof(m))
-		die("send console");
+		die("send console", errno);
 	close(master);
 
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		bail(i, errno);
+		return -1;
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
-			bail(i, errno);
+			return -1;
 	if (slave > 2)
 		close(slave);
+	return 0;
 }
 
-// do_writefile writes str[1] to a new file str[0] with mode flags; it
-// never follows a symlink there.
-static void do_writefile(uint32_t i, struct step *s)
+// write_all writes a whole buffer to a new or existing file.
+static int write_file(const char *path, int oflags, mode_t mode, const char *data, size_t len)
 {
-	if (s->nstr != 2)
-		bail(i, EPROTO);
-	int fd = open(s->str[0], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, (mode_t)s->flags);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | oflags, mode);
 	if (fd < 0)
-		bail(i, errno);
-	size_t len = strlen(s->str[1]);
-	if (write(fd, s->str[1], len) != (ssize_t)len)
-		bail(i, errno ? errno : EIO);
-	close(fd);
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			close(fd);
+			return errno = err, -1;
+		}
+		data += n, len -= (size_t)n;
+	}
+	return close(fd);
 }
 
-static void do_sync(uint32_t i)
+static int do_sync(uint32_t i)
 {
 	struct msg m = { MSG_READY, i, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
-		die("send ready");
+		die("send ready", errno);
 	recv_msg(&m);
 	if (m.type != MSG_CONTINUE)
-		bail(i, EPROTO);
+		return errno = EPROTO, -1;
+	return 0;
+}
+
+// do_bounding drops every capability not in keep from the bounding set, up
+// to the kernel's last (PR_CAPBSET_DROP says EINVAL past it).
+static int do_bounding(uint64_t keep)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				return 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+// do_user switches to uid:gid with the listed supplementary groups, keeping
+// the capabilities for the CAPSET step that follows.
+static int do_user(struct step *s)
+{
+	gid_t *gids = calloc(s->nstr + 1, sizeof(gid_t));
+	if (!gids)
+		return -1;
+	for (uint32_t i = 0; i < s->nstr; i++) {
+		char *end;
+		errno = 0;
+		unsigned long g = strtoul(s->str[i], &end, 10);
+		if (errno || *end || end == s->str[i] || g > UINT32_MAX - 1)
+			return errno = EPROTO, -1;
+		gids[i] = (gid_t)g;
+	}
+	uid_t uid = (uid_t)(s->flags >> 32);
+	gid_t gid = (gid_t)s->flags;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(s->nstr, gids) < 0 ||
+	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return -1;
+	free(gids);
+	return 0;
+}
+
+// do_capset makes mask the effective, permitted and inheritable sets and
+// clears the ambient set.
+static int do_capset(uint64_t mask)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		uint32_t m = (uint32_t)(mask >> (32 * i));
+		data[i].effective = data[i].permitted = data[i].inheritable = m;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+// do_seccomp loads a compiled BPF program (planned and compiled in Go).
+static int do_seccomp(struct step *s)
+{
+	if (s->nstr != 1 || s->len[0] == 0 || s->len[0] % sizeof(struct sock_filter) ||
+	    s->len[0] / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return errno = EPROTO, -1;
+	// Copy to an aligned buffer: the operand sits at any offset.
+	struct sock_filter *prog = malloc(s->len[0]);
+	if (!prog)
+		return -1;
+	memcpy(prog, s->str[0], s->len[0]);
+	struct sock_fprog fprog = { (unsigned short)(s->len[0] / sizeof(struct sock_filter)), prog };
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->flags, &fprog);
+}
+
+// do_setattr sets mount attributes on a whole mount tree (AT_RECURSIVE), so
+// that a read-only volume's submounts are read-only too.
+static int do_setattr(struct step *s)
+{
+	struct { uint64_t set, clr, propagation, userns_fd; } attr = { s->flags, 0, 0, 0 };
+	if (s->nstr != 1)
+		return errno = EPROTO, -1;
+	return (int)syscall(SYS_mount_setattr, AT_FDCWD, s->str[0], 0x8000 /* AT_RECURSIVE */, &attr, sizeof(attr));
 }
 
 // reset_process gives the command a clean start: default signal dispositions,
 // an empty signal mask, and every descriptor above 2 closed on exec (the sync
 // socket too, so the parent reads EOF exactly when execve succeeds).
-static void reset_process(uint32_t i)
+static int reset_process(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -248,28 +353,28 @@ static void reset_process(uint32_t i)
 		sigaction(sig, &sa, NULL); // fails harmlessly for KILL, STOP, RT internals
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
-		bail(i, errno);
+	return (int)syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
 }
 
-// do_exec behaves like execvpe with the container's PATH: strings are
+// do_exec behaves like execvpe with the container's PATH: operands are
 // file, PATH, argv[flags], env... . The errno reported is the most telling
 // one: EACCES if any candidate existed but was not executable, as execvp.
-static void do_exec(uint32_t i, struct step *s)
+static int do_exec(struct step *s)
 {
 	uint32_t argc = (uint32_t)s->flags;
-	if (s->nstr < 2 + argc || argc == 0)
-		bail(i, EPROTO);
+	if (s->nstr < 2 || argc == 0 || s->flags > s->nstr - 2)
+		return errno = EPROTO, -1;
 	char *file = s->str[0], *path = s->str[1];
-	char **envp = s->str + 2 + argc; // ends at the NULL calloc'd after the last string
+	char **envp = s->str + 2 + argc; // ends at the NULL calloc'd after the last operand
 	char **argv = calloc(argc + 1, sizeof(char *));
 	if (!argv)
-		bail(i, errno);
+		return -1;
 	memcpy(argv, s->str + 2, argc * sizeof(char *));
-	reset_process(i);
+	if (reset_process() < 0)
+		return -1;
 	if (strchr(file, '/') || !*path) {
 		execve(file, argv, envp);
-		bail(i, errno);
+		return -1;
 	}
 	int best = ENOENT;
 	char buf[4096];
@@ -287,13 +392,59 @@ static void do_exec(uint32_t i, struct step *s)
 		if (errno != ENOENT && errno != ENOTDIR && best != EACCES)
 			best = errno;
 	}
-	bail(i, best);
+	return errno = best, -1;
+}
+
+// want checks a step's operand count.
+static int want(struct step *s, uint32_t n)
+{
+	if (s->nstr != n)
+		return errno = EPROTO, 0;
+	return 1;
+}
+
+// run_step runs one step and returns 0, or -1 with errno set.
+static int run_step(uint32_t i, struct step *s)
+{
+	switch (s->op & OP_MASK) {
+	case OP_MOUNT: return do_mount(s);
+	case OP_HOSTNAME: return want(s, 1) ? sethostname(s->str[0], s->len[0]) : -1;
+	case OP_SYNC: return want(s, 0) ? do_sync(i) : -1;
+	case OP_EXEC: return do_exec(s);
+	case OP_CHDIR: return want(s, 1) ? chdir(s->str[0]) : -1;
+	case OP_PIVOT: return want(s, 0) ? do_pivot() : -1;
+	case OP_MKNOD:
+		return want(s, 1) ? mknod(s->str[0], (mode_t)(s->flags >> 32), (dev_t)(uint32_t)s->flags) : -1;
+	case OP_SYMLINK: return want(s, 2) ? symlink(s->str[0], s->str[1]) : -1;
+	case OP_MKDIR:
+		if (!want(s, 1))
+			return -1;
+		return mkdir(s->str[0], (mode_t)s->flags) < 0 && errno != EEXIST ? -1 : 0;
+	case OP_CONSOLE: return do_console(i, s);
+	case OP_WRITEFILE:
+		return want(s, 2) ? write_file(s->str[0], O_CREAT | O_TRUNC | O_NOFOLLOW, (mode_t)s->flags, s->str[1], s->len[1]) : -1;
+	case OP_JOINCGROUP: return want(s, 1) ? write_file(s->str[0], 0, 0, "0", 1) : -1;
+	case OP_UNSHARE: return want(s, 0) ? unshare((int)s->flags) : -1;
+	case OP_SETSID: return want(s, 0) ? (setsid() < 0 ? -1 : 0) : -1;
+	case OP_KEYRING:
+		if (!want(s, 0))
+			return -1;
+		// KEYCTL_JOIN_SESSION_KEYRING with no name: a new anonymous keyring.
+		return syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS ? -1 : 0;
+	case OP_BOUNDING: return want(s, 0) ? do_bounding(s->flags) : -1;
+	case OP_USER: return do_user(s);
+	case OP_CAPSET: return want(s, 0) ? do_capset(s->flags) : -1;
+	case OP_NONEWPRIVS: return want(s, 0) ? prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) : -1;
+	case OP_SECCOMP: return do_seccomp(s);
+	case OP_SETATTR: return do_setattr(s);
+	default: return errno = EPROTO, -1;
+	}
 }
 
 __attribute__((constructor)) static void mydocker_init(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	const char *fd = getenv("_MYDOCKER_INITFD");
+	const char *fd = getenv(INITFD_ENV);
 	if (!fd || argc < 2 || strcmp(argv[1], "init") != 0)
 		return; // not a container init: let the Go program start
 	syncfd = atoi(fd);
@@ -303,33 +454,9 @@ __attribute__((constructor)) static void mydocker_init(int argc, char **argv, ch
 	char *buf = read_config(&len);
 	struct step *steps = parse_steps(buf, len, &n);
 	for (uint32_t i = 0; i < n; i++) {
-		struct step *s = &steps[i];
-		int optional = s->op & OP_OPTIONAL, rc = 0;
 		errno = 0;
-		switch (s->op & 0xff) {
-		case OP_MOUNT: do_mount(i, s); break;
-		case OP_HOSTNAME:
-			rc = s->nstr == 1 ? sethostname(s->str[0], strlen(s->str[0])) : (errno = EPROTO, -1);
-			break;
-		case OP_SYNC: do_sync(i); break;
-		case OP_EXEC: do_exec(i, s); break;
-		case OP_CHDIR: rc = s->nstr == 1 ? chdir(s->str[0]) : (errno = EPROTO, -1); break;
-		case OP_PIVOT: do_pivot(i); break;
-		case OP_CONSOLE: do_console(i, s); break;
-		case OP_WRITEFILE: do_writefile(i, s); break;
-		case OP_MKNOD: // flags: mode << 32 | device number
-			rc = s->nstr == 1 ? mknod(s->str[0], (mode_t)(s->flags >> 32), (dev_t)(uint32_t)s->flags) : (errno = EPROTO, -1);
-			break;
-		case OP_SYMLINK: rc = s->nstr == 2 ? symlink(s->str[0], s->str[1]) : (errno = EPROTO, -1); break;
-		case OP_MKDIR:
-			rc = s->nstr == 1 ? mkdir(s->str[0], (mode_t)s->flags) : (errno = EPROTO, -1);
-			if (rc < 0 && errno == EEXIST)
-				rc = 0;
-			break;
-		default: rc = -1, errno = EPROTO;
-		}
-		if (rc < 0 && !(optional && errno == ENOENT))
-			bail(i, errno);
+		if (run_step(i, &steps[i]) < 0 && !((steps[i].op & OP_OPTIONAL) && errno == ENOENT))
+			bail(i, errno ? errno : EPROTO);
 	}
 	bail(n, ENOEXEC); // the list must end in an exec
 }

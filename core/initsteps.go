@@ -3,38 +3,35 @@ package core
 import (
 	"encoding/binary"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// Step operations; keep in sync with init.c.
-const (
-	opMount    uint32 = 1
-	opHostname uint32 = 2
-	opSync     uint32 = 3
-	opExec     uint32 = 4
-)
-
 // step is one thing the init does. The Go side decides what and in which
-// order; init.c only replays. what names the step in error messages.
+// order; init.c only replays. what names the step in error messages. A raw
+// step's operands are bytes (a seccomp program), not C strings.
 type step struct {
 	op    uint32
 	flags uint64
 	str   []string
+	raw   bool
 	what  string
 }
 
 // bootPlan is what the boot sequence is made from.
 type bootPlan struct {
 	spec *Spec
-	sync bool // the init waits for the parent (hooks, cgroup) before exec
+	c    *container
+	sync bool // the init waits for the parent (post-mount hooks) before exec
 }
 
 // bootSequence is the container's boot, in order, as the init will run it.
 // It is the one place to read to know what a container start does inside
 // the new namespaces.
 func bootSequence(p bootPlan) []step {
+	spec, priv := p.spec, p.spec.Security.Privileged
 	var steps []step
 	add := func(s ...step) { steps = append(steps, s...) }
 
@@ -43,36 +40,70 @@ func bootSequence(p bootPlan) []step {
 	// propagate to the host (the book's broken host /proc), and pivot_root
 	// would fail with EINVAL.
 	add(mountStep("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "", "make / private"))
-	if p.spec.Rootfs == "" {
+	// Join the container's cgroup first, so that its device rules and
+	// limits hold for everything after, then see it as the cgroup root.
+	add(cgroupSteps(p.c.procsFiles())...)
+	if spec.Rootfs == "" {
 		// The host's root, with a /proc for the new pid namespace.
+		if spec.ReadOnly {
+			add(step{op: opSetattr, flags: unix.MOUNT_ATTR_RDONLY, str: []string{"/"}, what: "make / read-only"})
+		}
 		add(procSteps("/")...)
+		if !priv {
+			add(maskSteps("/")...)
+		}
 	} else {
 		// Its own root: an overlay whose lower layer is --rootfs, all
 		// mounted here in the container's mount namespace, so that it
 		// vanishes with the container however mydocker ends.
 		root := mergedDir
-		add(layerSteps(p.spec)...)
+		add(layerSteps(spec)...)
 		add(procSteps(root)...)
-		add(devSteps(root)...)
-		add(sysSteps(root)...)
-		add(maskSteps(root)...) // after /dev (masks bind its null) and /sys
-		if p.spec.TTY {
+		add(devSteps(root, p.c.devices())...)
+		add(sysSteps(root, priv)...)
+		if !priv {
+			add(maskSteps(root)...) // after /dev (masks bind its null) and /sys
+		}
+		if spec.TTY {
 			add(consoleStep(root))
 		}
-		add(volumeSteps(root, p.spec.Volumes)...)
+		add(volumeSteps(root, spec.Volumes)...)
+		add(tmpfsSteps(root, spec)...)
+		if spec.ReadOnly {
+			add(mountStep("", root, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "", "make the root read-only"))
+		}
 	}
-	add(step{op: opHostname, str: []string{p.spec.Hostname}, what: fmt.Sprintf("set hostname %q", p.spec.Hostname)})
-	// The parent joins the init to its cgroup and runs post-mount hooks
-	// while the init waits here: mounts done, host paths still reachable
-	// (hooks may write into the root), the command not yet executed.
+	add(step{op: opHostname, str: []string{spec.Hostname}, what: fmt.Sprintf("set hostname %q", spec.Hostname)})
+	// Post-mount hooks run while the init waits here: mounts done, host
+	// paths still reachable (hooks may write into the root), the command
+	// not yet executed.
 	if p.sync {
-		add(step{op: opSync, what: "wait for the cgroup and post-mount hooks"})
+		add(step{op: opSync, what: "wait for post-mount hooks"})
 	}
-	if p.spec.Rootfs != "" {
+	if spec.Rootfs != "" {
 		add(pivotSteps(mergedDir)...)
 	}
-	add(execStep(p.spec))
+	add(workdirSteps(spec)...)
+	add(securitySteps(p.c.security, spec.TTY)...)
+	add(execStep(spec.Args, p.c.env))
 	return steps
+}
+
+// workdirSteps enter -w; inside its own root the directory is made first,
+// after pivot_root, so that every path resolves inside the container.
+func workdirSteps(spec *Spec) []step {
+	if spec.WorkDir == "" {
+		return nil
+	}
+	var steps []step
+	if spec.Rootfs != "" {
+		dir := ""
+		for _, part := range strings.Split(strings.Trim(filepath.Clean(spec.WorkDir), "/"), "/") {
+			dir += "/" + part
+			steps = append(steps, mkdirStep(dir, 0o755))
+		}
+	}
+	return append(steps, chdirStep(spec.WorkDir))
 }
 
 func mountStep(source, target, fstype string, flags uintptr, data, what string) step {
@@ -81,11 +112,11 @@ func mountStep(source, target, fstype string, flags uintptr, data, what string) 
 
 // execStep resolves the command like execvpe, with the container's PATH,
 // inside the container (so that a later root filesystem is searched).
-func execStep(spec *Spec) step {
-	str := []string{spec.Args[0], envValue(spec.Env, "PATH")}
-	str = append(str, spec.Args...)
-	str = append(str, spec.Env...)
-	return step{op: opExec, flags: uint64(len(spec.Args)), str: str, what: fmt.Sprintf("exec %q", spec.Args[0])}
+func execStep(args, env []string) step {
+	str := []string{args[0], envValue(env, "PATH")}
+	str = append(str, args...)
+	str = append(str, env...)
+	return step{op: opExec, flags: uint64(len(args)), str: str, what: fmt.Sprintf("exec %q", args[0])}
 }
 
 // envValue returns the value of the last KEY=VALUE entry for key.
@@ -108,7 +139,7 @@ func encodeSteps(steps []step) ([]byte, error) {
 		b = ne.AppendUint32(b, uint32(len(s.str)))
 		b = ne.AppendUint64(b, s.flags)
 		for _, str := range s.str {
-			if strings.IndexByte(str, 0) >= 0 {
+			if !s.raw && strings.IndexByte(str, 0) >= 0 {
 				return nil, invalidf("%s: %q contains a NUL byte", s.what, str)
 			}
 			b = ne.AppendUint32(b, uint32(len(str)+1))
@@ -121,5 +152,3 @@ func encodeSteps(steps []step) ([]byte, error) {
 	}
 	return b, nil
 }
-
-const maxConfig = 64 << 20 // CONFIG_MAX in init.c

@@ -1,18 +1,60 @@
 package core
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/mydocker/mydocker/internal/hostcheck"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
+// helperEnv makes the test binary a minimal one-shot mydocker (see
+// helperMain), so that tests can run containers from a process of their
+// own: one they can kill, or give a controlling terminal.
+const helperEnv = "MYDOCKER_CORE_HELPER"
+
 // TestMain checks that the whole run left the host as it found it.
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(helperMain(os.Args[1:]))
+	}
 	code := hostcheck.Main(m)
 	testrootfs.Remove()
 	os.Exit(code)
+}
+
+// helperMain runs `run` words N times ($MYDOCKER_CORE_HELPER=N), with this
+// process's stdio, forwarding SIGINT and SIGTERM; it prints nothing of its
+// own but errors, and exits with the last status, or 1 if any run failed.
+func helperMain(words []string) int {
+	n, err := strconv.Atoi(os.Getenv(helperEnv))
+	if err != nil {
+		n = 1
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	status, failed := 0, false
+	for i := 0; i < n; i++ {
+		spec, err := ParseRun(words)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			return ExitCode(err)
+		}
+		status, err = (&Runtime{}).Run(context.Background(), spec, Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Signals: sigs})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "helper: run %d: %v\n", i, err)
+			failed = true
+		}
+	}
+	if failed && n > 1 {
+		return 1
+	}
+	return status
 }
 
 func requireRoot(tb testing.TB) {

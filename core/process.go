@@ -16,15 +16,14 @@ import (
 // process is a started container: its init has executed the command.
 type process struct {
 	cmd     *exec.Cmd
-	console *console    // nil without -t
-	fg      *foreground // nil unless the caller's terminal was handed over
+	console *console // nil without -t
 }
 
 // start clones the init, sends it its steps, serves its sync requests and
 // returns once the command is executing. Any failure kills the init.
 func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *process, retErr error) {
 	spec := c.spec
-	steps := bootSequence(bootPlan{spec: spec, sync: c.needsSync(r.Hooks)})
+	steps := bootSequence(bootPlan{spec: spec, c: c, sync: c.needsSync(r.Hooks)})
 	cfg, err := encodeSteps(steps)
 	if err != nil {
 		return nil, err
@@ -40,9 +39,6 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 		childEnd.Close()
 		return nil, err
 	}
-	if !spec.TTY {
-		p.fg = handTerminal(cmd, stdio.Terminal)
-	}
 	// A small step list is queued before the clone, so the init finds it
 	// waiting instead of waiting for this process to be scheduled again.
 	early := len(cfg) <= chunkSize
@@ -57,7 +53,6 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 	childEnd.Close()
 	if err != nil {
 		p.console.close()
-		p.fg.reclaim()
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
 	defer func() {
@@ -65,6 +60,12 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 			p.kill()
 		}
 	}()
+	// Before the init may run anything of the user's: the container must
+	// die with this process, even if its PID 1 clears its parent-death
+	// signal (guard.go).
+	if err := c.guard.attach(cmd.Process.Pid); err != nil {
+		return nil, err
+	}
 	if spec.Debug {
 		debugSteps(stdio.Err, cmd.Process.Pid, steps)
 	}
@@ -80,14 +81,18 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 	return p, nil
 }
 
+// exe is the binary re-executed as the init and the guard.
+func (r *Runtime) exe() string {
+	if r.Exe == "" {
+		return "/proc/self/exe"
+	}
+	return r.Exe
+}
+
 // initCommand is the re-execution of this binary as the container's init.
 func (r *Runtime) initCommand(childEnd *os.File) *exec.Cmd {
-	exe := r.Exe
-	if exe == "" {
-		exe = "/proc/self/exe"
-	}
 	return &exec.Cmd{
-		Path:       exe,
+		Path:       r.exe(),
 		Args:       []string{"mydocker", "init"},
 		Env:        []string{initFdEnv + "=3"},
 		ExtraFiles: []*os.File{childEnd},
@@ -136,15 +141,9 @@ func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container,
 	}
 }
 
-// atSyncPoint runs while the init waits after its mounts: the init joins
-// its cgroup before anything of the command runs, then post-mount hooks
+// atSyncPoint runs while the init waits after its mounts: post-mount hooks
 // see the finished mounts.
 func (r *Runtime) atSyncPoint(ctx context.Context, c *container, pid int) error {
-	if c.cgroup != nil {
-		if err := c.cgroup.join(pid); err != nil {
-			return err
-		}
-	}
 	if r.Hooks != nil {
 		return r.Hooks.PostMount(ctx, c.state(pid))
 	}
@@ -172,7 +171,6 @@ func (p *process) kill() {
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
 	p.console.close()
-	p.fg.reclaim()
 }
 
 // wait forwards signals until the container's PID 1 exits and returns its
@@ -188,7 +186,7 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
 		case <-done:
 			waiting = false
 		case sig := <-signals:
-			_ = p.cmd.Process.Signal(sig)
+			p.forward(sig)
 		case <-p.console.hangup():
 			// No one is left to talk to, and a PID 1 shell ignores SIGHUP.
 			_ = p.cmd.Process.Kill()
@@ -198,8 +196,21 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
 		}
 	}
 	p.console.close()
-	p.fg.reclaim()
 	return exitStatus(p.cmd.ProcessState)
+}
+
+// forward passes a signal to the container. The terminal's own signals
+// (^C, ^\) go to the process group of its PID 1, as a terminal sends them
+// to its foreground job: the container is in a session of its own, so the
+// terminal cannot. Others, like kill(1)'s, go to PID 1 only.
+func (p *process) forward(sig os.Signal) {
+	pid := p.cmd.Process.Pid
+	if s, ok := sig.(syscall.Signal); ok && (s == syscall.SIGINT || s == syscall.SIGQUIT) && p.console == nil {
+		if unix.Kill(-pid, s) == nil {
+			return
+		}
+	}
+	_ = p.cmd.Process.Signal(sig)
 }
 
 // exitStatus is the shell's view of a wait status.

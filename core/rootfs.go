@@ -13,18 +13,6 @@ import (
 // Each is planned here, in Go, from what the host looks like; the init only
 // replays them.
 
-const (
-	opChdir     uint32 = 5
-	opPivot     uint32 = 6
-	opMknod     uint32 = 7
-	opSymlink   uint32 = 8
-	opMkdir     uint32 = 9
-	opConsole   uint32 = 10
-	opWriteFile uint32 = 11
-	// opOptional on a step: a missing path (ENOENT) is not a failure.
-	opOptional uint32 = 0x100
-)
-
 // maskedPaths are kernel interfaces a container must not read (runc's
 // list): a file is covered with /dev/null, a directory with an empty
 // read-only tmpfs.
@@ -36,15 +24,6 @@ var maskedPaths = []string{
 
 // readonlyPaths are kernel interfaces a container may read but not change.
 var readonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
-
-// devices are the character devices of the container's /dev: name, major,
-// minor. Nothing else of the host's devices is reachable.
-var devices = []struct {
-	name         string
-	major, minor uint32
-}{
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-}
 
 // layersDir is where the init mounts a tmpfs of its own for the overlay's
 // upper and work layers: over /proc, in the container's mount namespace
@@ -79,7 +58,8 @@ func writeFileStep(path, content string, mode uint64) step {
 // the rootfs leading out into the host.
 func layerSteps(spec *Spec) []step {
 	steps := []step{
-		mountStep("tmpfs", layersDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=700", "mount a private tmpfs for the container's layers"),
+		mountStep("tmpfs", layersDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=700,size=%d", spec.storageSize()),
+			"mount a private tmpfs for the container's layers"),
 		chdirStep(layersDir),
 		mkdirStep("upper", 0o755), mkdirStep("work", 0o700), mkdirStep("merged", 0o755),
 		{op: opSymlink, str: []string{spec.Rootfs, "lower"}, what: "link the --rootfs directory"},
@@ -91,21 +71,24 @@ func layerSteps(spec *Spec) []step {
 	hosts := fmt.Sprintf("127.0.0.1\tlocalhost %[1]s\n::1\tlocalhost ip6-localhost ip6-loopback %[1]s\n", spec.Hostname)
 	steps = append(steps, writeFileStep("upper/etc/hostname", spec.Hostname+"\n", 0o644), writeFileStep("upper/etc/hosts", hosts, 0o644))
 	for _, v := range spec.Volumes {
-		steps = append(steps, mountPointSteps(v)...)
+		steps = append(steps, mountPointSteps(v.Container, v.isDir())...)
+	}
+	for _, t := range spec.Tmpfs {
+		steps = append(steps, mountPointSteps(t.Path, true)...)
 	}
 	return append(steps, mountStep("overlay", "merged", "overlay", 0, "lowerdir=lower,upperdir=upper,workdir=work",
 		"mount the container's root (an overlay over --rootfs)"))
 }
 
-// mountPointSteps creates -v's target in the upper layer, directory by
-// directory: a directory, or an empty file if the host side is one.
-func mountPointSteps(v Volume) []step {
+// mountPointSteps creates a mount target in the upper layer, directory by
+// directory: a directory, or an empty file for a file mount.
+func mountPointSteps(target string, dir bool) []step {
 	var steps []step
-	parts := strings.Split(strings.TrimPrefix(v.Container, "/"), "/")
+	parts := strings.Split(strings.TrimPrefix(target, "/"), "/")
 	path := "upper"
 	for i, part := range parts {
 		path += "/" + part
-		if i < len(parts)-1 || v.isDir() {
+		if i < len(parts)-1 || dir {
 			steps = append(steps, mkdirStep(path, 0o755))
 		} else {
 			steps = append(steps, writeFileStep(path, "", 0o644))
@@ -120,15 +103,23 @@ func procSteps(root string) []step {
 		"mount proc on /proc")}
 }
 
-// devSteps gives the container a /dev of its own: a tmpfs with a few
-// devices, a private devpts, /dev/shm, and the usual links.
-func devSteps(root string) []step {
+// devSteps gives the container a /dev of its own: a tmpfs with its
+// devices (docker's few and --device's), a private devpts, /dev/shm, and
+// the usual links.
+func devSteps(root string, nodes []deviceNode) []step {
 	dev := filepath.Join(root, "dev")
 	steps := []step{mountStep("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k", "mount a tmpfs on /dev")}
-	for _, d := range devices {
-		mode := uint64(unix.S_IFCHR|0o666) << 32
-		steps = append(steps, step{op: opMknod, flags: mode | uint64(unix.Mkdev(d.major, d.minor)),
-			str: []string{filepath.Join(dev, d.name)}, what: "create /dev/" + d.name})
+	for _, d := range nodes {
+		if d.path == "" {
+			continue
+		}
+		var parents []step
+		for sub := filepath.Dir(d.path); sub != "."; sub = filepath.Dir(sub) {
+			parents = append([]step{mkdirStep(filepath.Join(dev, sub), 0o755)}, parents...)
+		}
+		steps = append(steps, parents...)
+		steps = append(steps, step{op: opMknod, flags: uint64(d.mode())<<32 | uint64(unix.Mkdev(d.major, d.minor)),
+			str: []string{filepath.Join(dev, d.path)}, what: "create /dev/" + d.path})
 	}
 	steps = append(steps,
 		step{op: opMkdir, flags: 0o755, str: []string{filepath.Join(dev, "pts")}, what: "create /dev/pts"},
@@ -150,11 +141,38 @@ func consoleStep(root string) step {
 	return step{op: opConsole, str: []string{filepath.Join(root, "dev", "pts", "ptmx")}, what: "create the container's terminal"}
 }
 
-// sysSteps mounts a read-only sysfs (it shows the container's network
-// namespace).
-func sysSteps(root string) []step {
-	return []step{mountStep("sysfs", filepath.Join(root, "sys"), "sysfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, "",
-		"mount sysfs read-only on /sys")}
+// sysSteps mounts a sysfs (it shows the container's network namespace),
+// read-only unless --privileged.
+func sysSteps(root string, privileged bool) []step {
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV)
+	if !privileged {
+		flags |= unix.MS_RDONLY
+	}
+	return []step{mountStep("sysfs", filepath.Join(root, "sys"), "sysfs", flags, "", "mount sysfs on /sys")}
+}
+
+// tmpfsSteps mounts each --tmpfs, bounded by its size or the storage size.
+func tmpfsSteps(root string, spec *Spec) []step {
+	var steps []step
+	for _, t := range spec.Tmpfs {
+		size, mode := t.Size, t.Mode
+		if size == 0 {
+			size = spec.storageSize()
+		}
+		if mode == 0 {
+			mode = 0o1777
+		}
+		flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+		if t.ReadOnly {
+			flags |= unix.MS_RDONLY
+		}
+		if t.NoExec {
+			flags |= unix.MS_NOEXEC
+		}
+		steps = append(steps, mountStep("tmpfs", filepath.Join(root, t.Path), "tmpfs", flags,
+			fmt.Sprintf("mode=%o,size=%d", mode, size), "mount a tmpfs on "+t.Path))
+	}
+	return steps
 }
 
 // maskSteps hides and write-protects the kernel interfaces listed above.
@@ -184,14 +202,17 @@ func maskSteps(root string) []step {
 	return steps
 }
 
-// volumeSteps bind-mounts each -v; :ro is a read-only remount of the bind.
+// volumeSteps bind-mounts each -v; :ro makes the whole bound tree
+// read-only, submounts included (mount_setattr with AT_RECURSIVE), so no
+// part of it can be written or remounted writable without CAP_SYS_ADMIN.
 func volumeSteps(root string, volumes []Volume) []step {
 	var steps []step
 	for _, v := range volumes {
 		target := filepath.Join(root, v.Container)
 		steps = append(steps, mountStep(v.Host, target, "", unix.MS_BIND|unix.MS_REC, "", fmt.Sprintf("bind-mount -v %s:%s", v.Host, v.Container)))
 		if v.ReadOnly {
-			steps = append(steps, mountStep("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "", fmt.Sprintf("make -v %s read-only", v.Container)))
+			steps = append(steps, step{op: opSetattr, flags: unix.MOUNT_ATTR_RDONLY, str: []string{target},
+				what: fmt.Sprintf("make -v %s read-only", v.Container)})
 		}
 	}
 	return steps

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,9 @@ func (s *Spec) validateRootfs() error {
 	if s.Rootfs == "" {
 		if len(s.Volumes) > 0 {
 			return invalidf("-v needs --rootfs: without its own root the container already sees the host's files")
+		}
+		if len(s.Tmpfs) > 0 {
+			return invalidf("--tmpfs needs --rootfs: without its own root the mount point would be made on the host")
 		}
 		return nil
 	}
@@ -36,7 +40,66 @@ func (s *Spec) validateRootfs() error {
 			return err
 		}
 	}
+	for _, t := range s.Tmpfs {
+		if err := validateMountTarget("--tmpfs", t.Path); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// validateMountTarget checks a path in the container that something is
+// mounted on: absolute, clean, not the root, and safe in mount options.
+func validateMountTarget(flag, path string) error {
+	bad := func(why string) error { return invalidf("invalid %s %s: %s", flag, path, why) }
+	switch {
+	case !filepath.IsAbs(path):
+		return bad("the container path must be absolute")
+	case filepath.Clean(path) != path:
+		return bad("the container path must be clean (no .., //, or trailing /)")
+	case path == "/":
+		return bad("cannot mount over the container's root")
+	case strings.ContainsAny(path, ":,\x00"):
+		return bad("the container path cannot contain ':' or ','")
+	}
+	return nil
+}
+
+// ParseTmpfs reads --tmpfs PATH[:OPTIONS], OPTIONS a comma list of
+// size=SIZE, mode=OCTAL, ro, rw, exec, noexec.
+func ParseTmpfs(s string) (Tmpfs, error) {
+	path, opts, _ := strings.Cut(s, ":")
+	t := Tmpfs{Path: path}
+	bad := func(why string) (Tmpfs, error) {
+		return Tmpfs{}, invalidf("invalid --tmpfs %q: %s", s, why)
+	}
+	if opts == "" {
+		return t, nil
+	}
+	for _, o := range strings.Split(opts, ",") {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "size":
+			n, err := ParseSize(v)
+			if err != nil {
+				return bad("size: want a size such as 64m")
+			}
+			t.Size = n
+		case "mode":
+			m, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || m > 0o7777 {
+				return bad("mode: want octal permission bits such as 1777")
+			}
+			t.Mode = uint32(m)
+		case "ro", "rw":
+			t.ReadOnly = k == "ro"
+		case "exec", "noexec":
+			t.NoExec = k == "noexec"
+		default:
+			return bad(fmt.Sprintf("unknown option %q (size=, mode=, ro, rw, exec, noexec)", o))
+		}
+	}
+	return t, nil
 }
 
 func (v *Volume) validate() error {
@@ -52,16 +115,8 @@ func (v *Volume) validate() error {
 	}
 	v.Host = abs
 	switch {
-	case !filepath.IsAbs(v.Container):
-		return bad("the container path must be absolute")
-	case filepath.Clean(v.Container) != v.Container || strings.Contains(v.Container, "/../"):
-		return bad("the container path must be clean (no .., //, or trailing /)")
-	case v.Container == "/":
-		return bad("cannot mount over the container's root")
-	case strings.ContainsAny(v.Container, ":,"):
-		return bad("the container path cannot contain ':' or ','")
 	}
-	return nil
+	return validateMountTarget("-v "+v.Host+":", v.Container)
 }
 
 // isDir reports whether the host side is a directory (validate made sure
@@ -77,12 +132,24 @@ func (l Limits) validate() error {
 		return invalidf("invalid --memory: must be positive")
 	case l.Memory > 0 && l.Memory < 6<<20:
 		return invalidf("invalid --memory: %d bytes is below 6m, the least a container starts with", l.Memory)
-	case l.CPUs < 0:
-		return invalidf("invalid --cpus %v: must be more than 0", l.CPUs)
-	case l.CPUs > float64(runtime.NumCPU()):
-		return invalidf("invalid --cpus %v: this host has %d CPUs", l.CPUs, runtime.NumCPU())
 	case l.Pids < 0:
 		return invalidf("invalid --pids-limit %d: must be at least 1", l.Pids)
+	case l.CPUs != 0:
+		return validateCPUs(l.CPUs)
+	}
+	return nil
+}
+
+// validateCPUs checks a --cpus value: a finite number of CPUs above 0 that
+// does not round to a zero quota, at most the host's.
+func validateCPUs(cpus float64) error {
+	switch {
+	case math.IsNaN(cpus) || math.IsInf(cpus, 0) || cpus <= 0:
+		return invalidf("invalid --cpus %v: must be more than 0", cpus)
+	case cpuQuota(cpus) < 1000:
+		return invalidf("invalid --cpus %v: at least 0.01", cpus)
+	case cpus > float64(runtime.NumCPU()):
+		return invalidf("invalid --cpus %v: this host has %d CPUs", cpus, runtime.NumCPU())
 	}
 	return nil
 }
@@ -105,8 +172,8 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n <= 0 || n*float64(mult) > 1<<62 {
-		return 0, bad
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n*float64(mult) < 1 || n*float64(mult) > 1<<62 {
+		return 0, bad // also a size that rounds to 0 bytes: never "no limit"
 	}
 	return int64(n * float64(mult)), nil
 }

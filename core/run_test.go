@@ -59,7 +59,8 @@ func TestIsolation(t *testing.T) {
 		{"command is PID 1", []string{"sh", "-c", "echo $$"}, "1\n"},
 		{"PID 1 is alone", []string{"sh", "-c", "echo /proc/[0-9]*"}, "/proc/1\n"},
 		{"hostname flag", []string{"--hostname", "box-1.lab", "hostname"}, "box-1.lab\n"},
-		{"hostname change stays inside", []string{"sh", "-c", "hostname changed && hostname"}, "changed\n"},
+		{"hostname change stays inside", []string{"--cap-add", "SYS_ADMIN", "sh", "-c", "hostname changed && hostname"}, "changed\n"},
+		{"hostname change needs SYS_ADMIN", []string{"sh", "-c", "hostname changed 2>/dev/null || echo denied"}, "denied\n"},
 		{"only lo in the network namespace", []string{"sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"}, "lo\n"},
 		{"proc is mounted nosuid,noexec,nodev", []string{"sh", "-c", "grep -o ' /proc [^ ]*' /proc/self/mountinfo | tail -n 1"}, " /proc rw,nosuid,nodev,noexec,relatime\n"},
 		// ls itself is the command: its own fds, plus 3 for the directory it reads.

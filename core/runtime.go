@@ -36,12 +36,11 @@ type Stdio struct {
 	In       io.Reader // used with Spec.Interactive; a terminal *os.File for Spec.TTY
 	Out, Err io.Writer
 	// Signals received here while the container runs are forwarded to its
-	// PID 1 (without -t, SIGINT and SIGTERM of a one-shot run, for example).
+	// PID 1. Without -t the container is in a session of its own, with no
+	// controlling terminal (so it cannot push input into the caller's
+	// terminal): the terminal's ^C and ^\ reach the caller, which forwards
+	// them through here.
 	Signals <-chan os.Signal
-	// Terminal, if set, is the caller's controlling terminal. Without -t,
-	// the container is made its foreground process group while it runs
-	// (when the caller holds it), as a shell does for a foreground job.
-	Terminal *os.File
 }
 
 // Runtime starts containers. Its zero value is ready to use.

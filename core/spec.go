@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -27,6 +28,47 @@ type Spec struct {
 	Rootfs  string
 	Volumes []Volume // bind mounts (-v), only with Rootfs
 	Limits  Limits   // resource limits, enforced by a cgroup per container
+	// Security is what the container may do; the zero value is docker's
+	// default (security.go).
+	Security Security
+	Devices  []Device // host devices made usable (--device)
+	// User is -u: UID[:GID] or NAME[:GROUP], looked up in the container's
+	// /etc/passwd and /etc/group; "" is root. HOME comes from its passwd
+	// entry unless Env sets it.
+	User string
+	// WorkDir is the command's working directory (-w); with Rootfs it is
+	// created if missing. "" is /.
+	WorkDir  string
+	ReadOnly bool    // the container's root is read-only (--read-only)
+	Tmpfs    []Tmpfs // tmpfs mounts (--tmpfs), only with Rootfs
+	// StorageSize bounds the container's writes to its root (the overlay's
+	// upper layer, a tmpfs) and each --tmpfs without a size: 0 means the
+	// default, the smaller of Limits.Memory and DefaultStorageSize.
+	StorageSize int64
+}
+
+// DefaultStorageSize is the most a --rootfs container writes to its root
+// unless -m or --storage-size says otherwise.
+const DefaultStorageSize = 1 << 30
+
+// Tmpfs is a tmpfs mounted in the container (--tmpfs PATH[:OPTIONS]).
+type Tmpfs struct {
+	Path     string // absolute, clean
+	Size     int64  // bytes; 0 for the container's storage size
+	Mode     uint32 // permission bits of its root; 0 for 1777
+	ReadOnly bool
+	NoExec   bool
+}
+
+// storageSize is the effective size of the upper layer.
+func (s *Spec) storageSize() int64 {
+	switch {
+	case s.StorageSize > 0:
+		return s.StorageSize
+	case s.Limits.Memory > 0 && s.Limits.Memory < DefaultStorageSize:
+		return s.Limits.Memory
+	}
+	return DefaultStorageSize
 }
 
 // Volume is a host path bind-mounted into the container.
@@ -54,9 +96,10 @@ func NewID() string {
 }
 
 // DefaultEnv is the clean environment every container starts from, before
-// -e entries: the caller's environment is never passed through.
+// -e entries: the caller's environment is never passed through. HOME is
+// added at the start, from the user's passwd entry, unless set.
 func DefaultEnv(hostname string, tty bool) []string {
-	env := []string{"PATH=" + DefaultPath, "HOSTNAME=" + hostname, "HOME=/root"}
+	env := []string{"PATH=" + DefaultPath, "HOSTNAME=" + hostname}
 	if tty {
 		env = append(env, "TERM=xterm")
 	}
@@ -86,6 +129,20 @@ func (s *Spec) Validate() error {
 	}
 	if err := s.validateRootfs(); err != nil {
 		return err
+	}
+	if err := s.Security.validate(); err != nil {
+		return err
+	}
+	for i := range s.Devices {
+		if err := s.Devices[i].validate(); err != nil {
+			return err
+		}
+	}
+	if s.WorkDir != "" && (!filepath.IsAbs(s.WorkDir) || strings.ContainsRune(s.WorkDir, 0)) {
+		return invalidf("invalid --workdir %q: must be an absolute path", s.WorkDir)
+	}
+	if s.StorageSize < 0 {
+		return invalidf("invalid --storage-size: must be positive")
 	}
 	return s.Limits.validate()
 }

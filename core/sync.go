@@ -39,21 +39,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Message types; keep in sync with init.c.
-const (
-	msgConfig   uint32 = 1
-	msgReady    uint32 = 2
-	msgContinue uint32 = 3
-	msgError    uint32 = 4
-	msgConsole  uint32 = 5
-)
-
-const (
-	syncMsgSize = 12
-	chunkSize   = 32 << 10 // must not exceed CHUNK_MAX in init.c
-	initFdEnv   = "_MYDOCKER_INITFD"
-)
-
 // syncMsg is one control message on the sync socket.
 type syncMsg struct {
 	Type  uint32

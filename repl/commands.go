@@ -50,13 +50,13 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return core.ExitCode(err), fmt.Errorf("run: %w", err)
 	}
-	stdio := core.Stdio{In: s.opts.In, Out: s.opts.Out, Err: s.opts.Err, Terminal: s.tty}
+	stdio := core.Stdio{In: s.opts.In, Out: s.opts.Out, Err: s.opts.Err}
 	// Signals for mydocker while a container runs are the container's to
 	// decide on, as for a shell's foreground job: kill(1), and without a
 	// pty the terminal's ^C; SIGHUP when the terminal goes away. Caught,
 	// they also never kill mydocker before it restores the terminal.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	stdio.Signals = sigs
 	status, err := s.opts.Runtime.Run(ctx, spec, stdio)

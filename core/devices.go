@@ -1,0 +1,128 @@
+package core
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// A container may use only docker's default devices, and those added with
+// --device: a device cgroup denies every other device to mknod, open, read
+// or write, the host's disks included, whatever the container's /dev holds.
+
+// Device is a host device made usable in the container (--device).
+type Device struct {
+	Host, Container string // absolute paths; Container defaults to Host
+	Perms           string // some of r, w, m (mknod); default rwm
+}
+
+// deviceNode is a device as the cgroup and mknod see it.
+type deviceNode struct {
+	kind         byte // 'c' or 'b'
+	major, minor uint32
+	perms        string
+	path         string // where the container's /dev has it, "" for none
+}
+
+// defaultDevices are docker's default device rules: the nodes the
+// container's /dev is made with, the terminal devices and any pty slave.
+var defaultDevices = []deviceNode{
+	{'c', 1, 3, "rwm", "null"}, {'c', 1, 5, "rwm", "zero"}, {'c', 1, 7, "rwm", "full"},
+	{'c', 1, 8, "rwm", "random"}, {'c', 1, 9, "rwm", "urandom"}, {'c', 5, 0, "rwm", "tty"},
+	{'c', 5, 1, "rwm", ""},          // console
+	{'c', 5, 2, "rwm", ""},          // ptmx
+	{'c', 136, anyMinor, "rwm", ""}, // the pty slaves of the container's devpts
+}
+
+const anyMinor = ^uint32(0)
+
+// rule is the device cgroup v1 line for the node.
+func (d deviceNode) rule() string {
+	minor := fmt.Sprint(d.minor)
+	if d.minor == anyMinor {
+		minor = "*"
+	}
+	return fmt.Sprintf("%c %d:%s %s", d.kind, d.major, minor, d.perms)
+}
+
+// ParseDevice reads --device HOST[:CONTAINER][:PERMS].
+func ParseDevice(s string) (Device, error) {
+	parts := strings.Split(s, ":")
+	d := Device{Perms: "rwm"}
+	switch {
+	case len(parts) == 1:
+		d.Host, d.Container = parts[0], parts[0]
+	case len(parts) == 2 && isDevicePerms(parts[1]):
+		d.Host, d.Container, d.Perms = parts[0], parts[0], parts[1]
+	case len(parts) == 2:
+		d.Host, d.Container = parts[0], parts[1]
+	case len(parts) == 3:
+		d.Host, d.Container, d.Perms = parts[0], parts[1], parts[2]
+	default:
+		return d, invalidf("invalid --device %q: want HOST[:CONTAINER][:PERMS]", s)
+	}
+	return d, nil
+}
+
+func isDevicePerms(s string) bool {
+	return s != "" && strings.Trim(s, "rwm") == ""
+}
+
+// validate checks a --device as user input: a device node on the host, an
+// absolute clean path under /dev in the container, permissions from rwm.
+func (d *Device) validate() error {
+	bad := func(why string) error { return invalidf("invalid --device %s: %s", d.Host, why) }
+	if !isDevicePerms(d.Perms) {
+		return bad(fmt.Sprintf("permissions %q: want some of r, w, m", d.Perms))
+	}
+	if !filepath.IsAbs(d.Host) || !filepath.IsAbs(d.Container) {
+		return bad("paths must be absolute")
+	}
+	if c := filepath.Clean(d.Container); c != d.Container || !strings.HasPrefix(c, "/dev/") || strings.ContainsAny(c, ":,") {
+		return bad(fmt.Sprintf("container path %q must be a clean path under /dev/", d.Container))
+	}
+	if _, err := d.node(); err != nil {
+		return bad(err.Error())
+	}
+	return nil
+}
+
+// node reads the host device's type and number.
+func (d Device) node() (deviceNode, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(d.Host, &st); err != nil {
+		return deviceNode{}, err
+	}
+	n := deviceNode{major: unix.Major(st.Rdev), minor: unix.Minor(st.Rdev), perms: d.Perms, path: strings.TrimPrefix(d.Container, "/dev/")}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFCHR:
+		n.kind = 'c'
+	case unix.S_IFBLK:
+		n.kind = 'b'
+	default:
+		return deviceNode{}, fmt.Errorf("not a device node")
+	}
+	return n, nil
+}
+
+// deviceNodes is the container's whole device list: the defaults, then
+// --device entries (validated, so their nodes can be read).
+func deviceNodes(extra []Device) []deviceNode {
+	nodes := append([]deviceNode(nil), defaultDevices...)
+	for _, d := range extra {
+		if n, err := d.node(); err == nil {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
+}
+
+// mode is the node's mknod mode.
+func (d deviceNode) mode() uint32 {
+	if d.kind == 'b' {
+		return unix.S_IFBLK | 0o666
+	}
+	return unix.S_IFCHR | 0o666
+}

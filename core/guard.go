@@ -1,0 +1,140 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Every container dies with the mydocker that started it, even if its
+// PID 1 clears the parent-death signal, and its cgroups are removed then
+// too: a guard process (guard.c) is told of each container before its
+// cgroups are made and holds a pidfd of its PID 1 from before that runs
+// any user code; when this process's end of their socket closes, which the
+// kernel does however this process ends, the guard kills and cleans up.
+// One guard serves every container of a process; it is started with the
+// first container and stopped once no container has run for guardLinger,
+// so an idle prompt or a finished embedding program leaves no process.
+
+// guardLinger is how long the guard outlives the last container.
+const guardLinger = time.Second
+
+var theGuard struct {
+	sync.Mutex
+	sock    *os.File // nil while no guard runs
+	running int      // containers registered and not yet forgotten
+	idle    *time.Timer
+}
+
+// guardTicket is one container's registration with the guard.
+type guardTicket struct {
+	id   string
+	once sync.Once
+}
+
+// guardRegister tells the guard (started if needed) of container id,
+// whose cgroups will be parent/id for each parent, before they exist.
+func guardRegister(exe, id string, parents []string) (*guardTicket, error) {
+	msg := append([]byte{guardMsgRegister}, id...)
+	msg = append(msg, 0)
+	for _, p := range parents {
+		msg = append(append(msg, p...), 0)
+	}
+	if len(msg) > guardMsgMax {
+		return nil, fmt.Errorf("guard the container: cgroup paths too long")
+	}
+	g := &theGuard
+	g.Lock()
+	defer g.Unlock()
+	if g.idle != nil {
+		g.idle.Stop()
+		g.idle = nil
+	}
+	if g.sock == nil {
+		var err error
+		if g.sock, err = startGuard(exe); err != nil {
+			return nil, err
+		}
+	}
+	if err := guardSend(msg, -1); err != nil {
+		return nil, err
+	}
+	g.running++
+	return &guardTicket{id: id}, nil
+}
+
+// attach hands the guard a pidfd of the container's PID 1.
+func (t *guardTicket) attach(pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("open a pidfd of the container: %w", err)
+	}
+	defer unix.Close(pidfd)
+	theGuard.Lock()
+	defer theGuard.Unlock()
+	return guardSend(append(append([]byte{guardMsgAttach}, t.id...), 0), pidfd)
+}
+
+// release tells the guard the container ended and was cleaned up, and
+// stops the guard after guardLinger without containers. Safe to call
+// more than once, and on nil.
+func (t *guardTicket) release() {
+	if t == nil {
+		return
+	}
+	t.once.Do(func() {
+		g := &theGuard
+		g.Lock()
+		defer g.Unlock()
+		_ = guardSend(append(append([]byte{guardMsgForget}, t.id...), 0), -1)
+		if g.running--; g.running > 0 || g.sock == nil {
+			return
+		}
+		g.idle = time.AfterFunc(guardLinger, func() {
+			g.Lock()
+			defer g.Unlock()
+			if g.running == 0 && g.sock != nil {
+				g.sock.Close() // the guard reads EOF: nothing left to kill
+				g.sock = nil
+			}
+		})
+	})
+}
+
+// guardSend sends one message, with a descriptor if fd >= 0. The caller
+// holds theGuard's lock.
+func guardSend(msg []byte, fd int) error {
+	if theGuard.sock == nil {
+		return fmt.Errorf("guard the container: no guard")
+	}
+	var oob []byte
+	if fd >= 0 {
+		oob = unix.UnixRights(fd)
+	}
+	if err := unix.Sendmsg(int(theGuard.sock.Fd()), msg, oob, nil, 0); err != nil {
+		return fmt.Errorf("guard the container: %w", err)
+	}
+	return nil
+}
+
+// startGuard starts the guard with its end of a new socket and returns
+// ours. Its exit is reaped in the background.
+func startGuard(exe string) (*os.File, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start the container guard: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "guard"), os.NewFile(uintptr(fds[1]), "guard-child")
+	defer theirs.Close()
+	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "guard"}, Env: []string{guardFdEnv + "=3"}, ExtraFiles: []*os.File{theirs}}
+	if err := cmd.Start(); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start the container guard: %w", err)
+	}
+	go func() { _ = cmd.Wait() }()
+	return ours, nil
+}

@@ -1,0 +1,61 @@
+package core
+
+// #include "protocol.h"
+import "C"
+
+// The protocol's constants come from protocol.h, the one place they are
+// defined (with each op's operands); init.c includes the same header.
+
+// Message types on the sync socket.
+const (
+	msgConfig   uint32 = C.MSG_CONFIG
+	msgReady    uint32 = C.MSG_READY
+	msgContinue uint32 = C.MSG_CONTINUE
+	msgError    uint32 = C.MSG_ERROR
+	msgConsole  uint32 = C.MSG_CONSOLE
+)
+
+// Step operations.
+const (
+	opMount      uint32 = C.OP_MOUNT
+	opHostname   uint32 = C.OP_HOSTNAME
+	opSync       uint32 = C.OP_SYNC
+	opExec       uint32 = C.OP_EXEC
+	opChdir      uint32 = C.OP_CHDIR
+	opPivot      uint32 = C.OP_PIVOT
+	opMknod      uint32 = C.OP_MKNOD
+	opSymlink    uint32 = C.OP_SYMLINK
+	opMkdir      uint32 = C.OP_MKDIR
+	opConsole    uint32 = C.OP_CONSOLE
+	opWriteFile  uint32 = C.OP_WRITEFILE
+	opJoinCgroup uint32 = C.OP_JOINCGROUP
+	opUnshare    uint32 = C.OP_UNSHARE
+	opSetsid     uint32 = C.OP_SETSID
+	opKeyring    uint32 = C.OP_KEYRING
+	opBounding   uint32 = C.OP_BOUNDING
+	opUser       uint32 = C.OP_USER
+	opCapset     uint32 = C.OP_CAPSET
+	opNoNewPrivs uint32 = C.OP_NONEWPRIVS
+	opSeccomp    uint32 = C.OP_SECCOMP
+	opSetattr    uint32 = C.OP_SETATTR
+
+	opMask     uint32 = C.OP_MASK
+	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure
+)
+
+// Messages to the guard.
+const (
+	guardMsgRegister = C.GUARD_REGISTER
+	guardMsgAttach   = C.GUARD_ATTACH
+	guardMsgForget   = C.GUARD_FORGET
+	guardMsgMax      = C.GUARD_MSG_MAX
+)
+
+// Limits of the step list, and the variables naming inherited descriptors.
+const (
+	maxConfig   = C.CONFIG_MAX
+	chunkSize   = C.CHUNK_MAX
+	initFdEnv   = C.INITFD_ENV
+	guardFdEnv  = C.GUARDFD_ENV
+	syncMsgSize = 12 // {u32 type, u32 arg, i32 errno}
+)
