@@ -95,7 +95,13 @@ func (d Device) node() (deviceNode, error) {
 	if err := unix.Stat(d.Host, &st); err != nil {
 		return deviceNode{}, err
 	}
-	n := deviceNode{major: unix.Major(st.Rdev), minor: unix.Minor(st.Rdev), perms: d.Perms, path: strings.TrimPrefix(d.Container, "/dev/")}
+	// The rule also allows mknod of this one device: the init makes its
+	// node after joining the cgroup, and the container holds it anyway.
+	perms := d.Perms
+	if !strings.Contains(perms, "m") {
+		perms += "m"
+	}
+	n := deviceNode{major: unix.Major(st.Rdev), minor: unix.Minor(st.Rdev), perms: perms, path: strings.TrimPrefix(d.Container, "/dev/")}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFCHR:
 		n.kind = 'c'

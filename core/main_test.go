@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"syscall"
@@ -60,4 +61,11 @@ func helperMain(words []string) int {
 func requireRoot(tb testing.TB) {
 	tb.Helper()
 	hostcheck.RequireRoot(tb)
+}
+
+// helperCommand runs `run words` n times in a helper process.
+func helperCommand(n int, words ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], words...)
+	cmd.Env = append(os.Environ(), helperEnv+"="+strconv.Itoa(n))
+	return cmd
 }

@@ -26,7 +26,7 @@ func resolveUser(rootfs, spec string) (resolvedUser, error) {
 	defer closeP()
 	group, closeG := openInRoot(rootfs, "/etc/group")
 	defer closeG()
-	defaults := &user.ExecUser{Uid: 0, Gid: 0, Home: "/root"}
+	defaults := &user.ExecUser{Uid: 0, Gid: 0, Home: "/"} // docker's HOME for a user passwd lacks
 	u, err := user.GetExecUser(spec, defaults, passwd, group)
 	if err != nil {
 		return resolvedUser{}, invalidf("invalid --user %q: %v", spec, err)
