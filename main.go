@@ -67,7 +67,7 @@ func run(args []string) int {
 		return core.ExitRuntimeError
 	}
 	defer host.Close()
-	rt := &core.Runtime{}
+	rt := &core.Runtime{CacheDir: filepath.Join(stateRoot(), "cache")}
 	if host.Len() > 0 {
 		rt.Hooks = host
 	}
@@ -107,6 +107,15 @@ func printUsage(fs *pflag.FlagSet) {
 	})
 	fmt.Println()
 	repl.New(repl.Options{In: os.Stdin}).Exec(context.Background(), []string{"help"})
+}
+
+// stateRoot is where mydocker keeps what outlives one process: $MYDOCKER_ROOT,
+// or /run/mydocker, a tmpfs, so that it is gone after a reboot.
+func stateRoot() string {
+	if dir := os.Getenv("MYDOCKER_ROOT"); dir != "" {
+		return dir
+	}
+	return "/run/mydocker"
 }
 
 // historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else

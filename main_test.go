@@ -24,7 +24,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MYDOCKER_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))
 	}
+	// mydocker's state (the seccomp cache) goes to a directory of the tests.
+	root, err := os.MkdirTemp("", "mydocker-root-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("MYDOCKER_ROOT", root)
 	code := hostcheck.Main(m)
+	os.RemoveAll(root)
 	if examplesDir != "" {
 		os.RemoveAll(examplesDir)
 	}

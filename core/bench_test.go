@@ -40,3 +40,42 @@ func BenchmarkUnshareTrue(b *testing.B) {
 		}
 	}
 }
+
+// The cost of each default protection, as the difference to a run
+// without it (bench/run.sh prints them): the seccomp filter (loading the
+// cached program), the device cgroup (create, join, remove) with the
+// masks, and everything (--privileged: all capabilities, no filter, no
+// device cgroup, no masks).
+func BenchmarkRunTrueNoSeccomp(b *testing.B) {
+	benchRun(b, "--security-opt", "seccomp=unconfined", "/bin/true")
+}
+
+// BenchmarkRunTruePrivileged starts a container with no protection.
+func BenchmarkRunTruePrivileged(b *testing.B) { benchRun(b, "--privileged", "/bin/true") }
+
+func benchRun(b *testing.B, words ...string) {
+	requireRoot(b)
+	rt := &Runtime{}
+	for b.Loop() {
+		spec, err := ParseRun(words)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st, err := rt.Run(context.Background(), spec, Stdio{}); st != 0 || err != nil {
+			b.Fatalf("run: %d %v", st, err)
+		}
+	}
+}
+
+// BenchmarkSeccompCompile is what the first container of a process pays
+// to compile docker's profile (later ones use the cached program).
+func BenchmarkSeccompCompile(b *testing.B) {
+	for b.Loop() {
+		seccompCache.Lock()
+		clear(seccompCache.programs)
+		seccompCache.Unlock()
+		if _, err := seccompProgram("", DefaultCapabilities, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

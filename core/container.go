@@ -23,7 +23,7 @@ type container struct {
 // create prepares the host side of a container. On failure, whatever was
 // made is undone.
 func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
-	sec, err := planSecurity(spec)
+	sec, err := planSecurity(spec, r.CacheDir)
 	if err != nil {
 		return nil, err
 	}

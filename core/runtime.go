@@ -48,6 +48,9 @@ type Runtime struct {
 	Hooks Hooks
 	// Exe is the binary re-executed as the init; default /proc/self/exe.
 	Exe string
+	// CacheDir, if set, keeps compiled seccomp programs across processes
+	// (see seccomp.go); mydocker uses /run/mydocker/cache.
+	CacheDir string
 }
 
 // cloneFlags are the namespaces every container gets.

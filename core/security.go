@@ -162,14 +162,14 @@ type securityPlan struct {
 // planSecurity resolves spec's security: capability names to a mask, the
 // seccomp profile to a program (compiled once per process, see seccomp.go),
 // the user to numbers from the container's own /etc/passwd.
-func planSecurity(spec *Spec) (securityPlan, error) {
+func planSecurity(spec *Spec, cacheDir string) (securityPlan, error) {
 	names, err := spec.Security.Capabilities()
 	if err != nil {
 		return securityPlan{}, err
 	}
 	p := securityPlan{caps: capMask(names), nnp: spec.Security.NoNewPrivileges}
 	if !spec.Security.Privileged && spec.Security.Seccomp != SeccompUnconfined {
-		if p.seccomp, err = seccompProgram(spec.Security.Seccomp, names); err != nil {
+		if p.seccomp, err = seccompProgram(spec.Security.Seccomp, names, cacheDir); err != nil {
 			return securityPlan{}, err
 		}
 	}

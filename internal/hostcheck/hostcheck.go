@@ -118,7 +118,7 @@ func RequireRoot(tb testing.TB) {
 func mydockerState() []string {
 	var found []string
 	for _, pattern := range []string{"/sys/fs/cgroup/mydocker", "/sys/fs/cgroup/mydocker/*", "/sys/fs/cgroup/*/mydocker", "/sys/fs/cgroup/*/mydocker/*",
-		"/var/lib/mydocker", "/var/lib/mydocker/containers/*"} {
+		"/var/lib/mydocker", "/var/lib/mydocker/containers/*", "/run/mydocker", "/run/mydocker/*"} {
 		m, _ := filepath.Glob(pattern)
 		for _, p := range m {
 			if info, err := os.Stat(p); err == nil && info.IsDir() {
