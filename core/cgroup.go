@@ -19,8 +19,11 @@ import (
 // hybrid) hosts are supported; a limit the host cannot apply is an error,
 // never silently dropped.
 
-// cgroup is one container's cgroup, in either hierarchy.
+// cgroup is one container's cgroup, in either hierarchy: planned first
+// (its paths are known, nothing exists), then created.
 type cgroup interface {
+	// create makes it, with its limits and device rules.
+	create() error
 	// procsFiles are the cgroup.procs files the init writes itself into.
 	procsFiles() []string
 	oomKilled() bool
@@ -80,15 +83,12 @@ func (h cgroupHost) parents() []string {
 	return parents
 }
 
-// create makes the container's cgroup with its limits set, after sweeping
-// away the stale cgroups of containers whose mydocker and guard were both
-// killed.
-func (h cgroupHost) create(id string, cfg cgroupConfig) (cgroup, error) {
-	sweepStale(h.parents())
+// plan works out the container's cgroup; its create makes it.
+func (h cgroupHost) plan(id string, cfg cgroupConfig) (cgroup, error) {
 	if h.v2 {
-		return newCgroupV2(cgroupRoot, id, cfg)
+		return planCgroupV2(cgroupRoot, id, cfg)
 	}
-	return newCgroupV1(h.mounts, id, cfg)
+	return planCgroupV1(h.mounts, id, cfg)
 }
 
 // staleAge is how old an empty container cgroup must be to be swept: far
@@ -119,6 +119,37 @@ func sweepStale(parents []string) {
 // the value, in v1 or v2 terms.
 type limitFile struct {
 	controller, flag, file, value string
+}
+
+// groupWrites splits writes into runs to the same controller and file, so
+// that each file is opened once (the devices list is ten writes to
+// devices.allow: one rule per write, as the kernel wants).
+func groupWrites(files []limitFile) [][]limitFile {
+	var groups [][]limitFile
+	for i, f := range files {
+		if i > 0 && f.controller == files[i-1].controller && f.file == files[i-1].file {
+			groups[len(groups)-1] = append(groups[len(groups)-1], f)
+			continue
+		}
+		groups = append(groups, []limitFile{f})
+	}
+	return groups
+}
+
+// writeValues writes each value of a group to its control file in dir,
+// one write each, naming the flag in the error.
+func writeValues(dir string, group []limitFile) error {
+	f, err := os.OpenFile(filepath.Join(dir, group[0].file), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", group[0].flag, err)
+	}
+	defer f.Close()
+	for _, g := range group {
+		if _, err := f.WriteString(g.value); err != nil {
+			return fmt.Errorf("apply %s: write %q to %s: %w", g.flag, g.value, g.file, unwrapPathError(err))
+		}
+	}
+	return nil
 }
 
 // writeFile writes a cgroup control file, naming it in the error.

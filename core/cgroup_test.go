@@ -77,7 +77,7 @@ func TestCgroupV1Files(t *testing.T) {
 	for file, want := range map[string]string{
 		"memory/mydocker/abc/memory.limit_in_bytes": "33554432", // no memsw file here: no swap accounting to close
 		"cpu/mydocker/abc/cpu.cfs_period_us":        "100000", "cpu/mydocker/abc/cpu.cfs_quota_us": "150000", "pids/mydocker/abc/pids.max": "7",
-		"devices/mydocker/abc/devices.deny": "a", "devices/mydocker/abc/devices.allow": "c 1:5 rwm", // the last rule written
+		"devices/mydocker/abc/devices.deny": "a", "devices/mydocker/abc/devices.allow": "c 1:3 rwmc 1:5 rwm", // one write per rule
 	} {
 		if got := readTrim(t, filepath.Join(root, file)); got != want {
 			t.Errorf("%s = %q, want %q", file, got, want)

@@ -15,8 +15,10 @@ import (
 // and those with a limit). Only those controllers are joined, so a v1
 // cpuset with empty cpuset.mems (the book's ENOSPC) never gets in the way.
 type cgroupV1 struct {
+	id      string
 	dirs    map[string]string // controller -> the container's directory
 	parents []string
+	files   []limitFile // what create writes, in order
 }
 
 // cgroupV1Mounts maps each v1 controller to where its hierarchy is mounted.
@@ -42,39 +44,57 @@ func cgroupV1Mounts() (map[string]string, error) {
 	return mounts, sc.Err()
 }
 
-// newCgroupV1 creates mount/mydocker/id for each controller cfg needs.
-func newCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (_ *cgroupV1, retErr error) {
-	files := append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...)
-	c := &cgroupV1{dirs: map[string]string{}}
+// planCgroupV1 works out mount/mydocker/id for each controller cfg needs,
+// and fails at once if one is missing; nothing is made yet.
+func planCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgroupV1, error) {
+	c := &cgroupV1{id: id, dirs: map[string]string{}, files: append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...)}
+	for _, f := range c.files {
+		mnt, ok := mounts[f.controller]
+		if !ok {
+			return nil, fmt.Errorf("cannot apply %s: no %s cgroup controller is mounted on this host", f.flag, f.controller)
+		}
+		if _, ok := c.dirs[f.controller]; !ok {
+			parent := filepath.Join(mnt, "mydocker")
+			c.dirs[f.controller], c.parents = filepath.Join(parent, id), append(c.parents, parent)
+		}
+	}
+	return c, nil
+}
+
+// newCgroupV1 plans and creates.
+func newCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgroupV1, error) {
+	c, err := planCgroupV1(mounts, id, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.create()
+}
+
+// create makes the directories and writes the limits; on failure it
+// removes what it made.
+func (c *cgroupV1) create() (retErr error) {
 	defer func() {
 		if retErr != nil {
 			_ = c.remove()
 		}
 	}()
-	for _, f := range files {
-		mnt, ok := mounts[f.controller]
-		if !ok {
-			return nil, fmt.Errorf("cannot apply %s: no %s cgroup controller is mounted on this host", f.flag, f.controller)
+	for _, parent := range c.parents {
+		if _, err := mkdirCgroup(parent, c.id); err != nil {
+			return err
 		}
-		dir, ok := c.dirs[f.controller]
-		if !ok {
-			parent := filepath.Join(mnt, "mydocker")
-			var err error
-			if dir, err = mkdirCgroup(parent, id); err != nil {
-				return nil, err
-			}
-			c.dirs[f.controller], c.parents = dir, append(c.parents, parent)
-		}
-		if f.file == "memory.memsw.limit_in_bytes" {
-			if _, err := os.Stat(filepath.Join(dir, f.file)); err != nil {
+	}
+	for _, group := range groupWrites(c.files) {
+		dir := c.dirs[group[0].controller]
+		if group[0].file == "memory.memsw.limit_in_bytes" {
+			if _, err := os.Stat(filepath.Join(dir, group[0].file)); err != nil {
 				continue // no swap accounting on this host: nothing to close
 			}
 		}
-		if err := writeFile(dir, f.file, f.value); err != nil {
-			return nil, fmt.Errorf("apply %s: %w", f.flag, err)
+		if err := writeValues(dir, group); err != nil {
+			return err
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // v1LimitFiles are the control files that implement l on cgroup v1, in the

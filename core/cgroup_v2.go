@@ -13,29 +13,46 @@ import (
 // <root>/mydocker/<id>.
 type cgroupV2 struct {
 	root, parent, dir string
+	files             []limitFile
+	enable            []string // "+memory", ... for the parents' subtree_control
+	devices           []deviceNode
 }
 
-// newCgroupV2 creates root/mydocker/id with l's limits, enabling the
-// controllers it needs on the way down.
-func newCgroupV2(root, id string, cfg cgroupConfig) (_ *cgroupV2, retErr error) {
-	files := v2LimitFiles(cfg.limits)
+// planCgroupV2 works out root/mydocker/id and the controllers cfg needs,
+// and fails at once if one is missing; nothing is made yet.
+func planCgroupV2(root, id string, cfg cgroupConfig) (*cgroupV2, error) {
+	c := &cgroupV2{root: root, parent: filepath.Join(root, "mydocker"), files: v2LimitFiles(cfg.limits), devices: cfg.devices}
+	c.dir = filepath.Join(c.parent, id)
 	have, _ := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
-	var enable []string
-	for _, f := range files {
+	for _, f := range c.files {
 		if !slices.Contains(strings.Fields(string(have)), f.controller) {
 			return nil, fmt.Errorf("cannot apply %s: no %s controller in this host's cgroup v2 hierarchy", f.flag, f.controller)
 		}
-		if !slices.Contains(enable, "+"+f.controller) {
-			enable = append(enable, "+"+f.controller)
+		if !slices.Contains(c.enable, "+"+f.controller) {
+			c.enable = append(c.enable, "+"+f.controller)
 		}
 	}
-	c := &cgroupV2{root: root, parent: filepath.Join(root, "mydocker")}
-	if err := enableControllers(root, enable); err != nil {
+	return c, nil
+}
+
+// newCgroupV2 plans and creates.
+func newCgroupV2(root, id string, cfg cgroupConfig) (*cgroupV2, error) {
+	c, err := planCgroupV2(root, id, cfg)
+	if err != nil {
 		return nil, err
 	}
-	var err error
-	if c.dir, err = mkdirCgroup(c.parent, id); err != nil {
-		return nil, err
+	return c, c.create()
+}
+
+// create makes root/mydocker/id with the limits and the device filter,
+// enabling the controllers it needs on the way down; on failure it removes
+// what it made.
+func (c *cgroupV2) create() (retErr error) {
+	if err := enableControllers(c.root, c.enable); err != nil {
+		return err
+	}
+	if _, err := mkdirCgroup(c.parent, filepath.Base(c.dir)); err != nil {
+		return err
 	}
 	defer func() {
 		if retErr != nil {
@@ -44,20 +61,20 @@ func newCgroupV2(root, id string, cfg cgroupConfig) (_ *cgroupV2, retErr error) 
 	}()
 	// The parent's controllers, once it surely exists (it may have been
 	// made again): enabling them there is idempotent.
-	if err := enableControllers(c.parent, enable); err != nil {
-		return nil, err
+	if err := enableControllers(c.parent, c.enable); err != nil {
+		return err
 	}
-	if cfg.devices != nil {
-		if err := attachDeviceFilter(c.dir, cfg.devices); err != nil {
-			return nil, fmt.Errorf("apply the device list: %w", err)
+	if c.devices != nil {
+		if err := attachDeviceFilter(c.dir, c.devices); err != nil {
+			return fmt.Errorf("apply the device list: %w", err)
 		}
 	}
-	for _, f := range files {
-		if err := writeFile(c.dir, f.file, f.value); err != nil {
-			return nil, fmt.Errorf("apply %s: %w", f.flag, err)
+	for _, group := range groupWrites(c.files) {
+		if err := writeValues(c.dir, group); err != nil {
+			return err
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // v2LimitFiles are the control files that implement l on cgroup v2.

@@ -18,11 +18,13 @@ type container struct {
 	security securityPlan
 	env      []string     // spec.Env with HOME from the user's passwd entry
 	guard    *guardTicket // kills it and removes its cgroups if we die
+	// cgroupParents are where its cgroups are made (the guard's to clean).
+	cgroupParents []string
 }
 
-// create prepares the host side of a container. On failure, whatever was
-// made is undone.
-func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
+// create prepares the host side of a container: its security plan, its
+// guard, its cgroup's plan (start makes it). destroy undoes it.
+func (r *Runtime) create(spec *Spec) (*container, error) {
 	sec, err := planSecurity(spec, r.CacheDir)
 	if err != nil {
 		return nil, err
@@ -32,30 +34,37 @@ func (r *Runtime) create(spec *Spec) (_ *container, retErr error) {
 	if !spec.Security.Privileged {
 		cfg.devices = deviceNodes(spec.Devices)
 	}
-	var host cgroupHost
-	var parents []string
 	if cfg.needed() {
-		if host, err = detectCgroups(); err != nil {
+		host, err := detectCgroups()
+		if err != nil {
 			return nil, err
 		}
-		parents = host.parents()
+		if c.cgroup, err = host.plan(spec.ID, cfg); err != nil {
+			return nil, err
+		}
+		c.cgroupParents = host.parents()
 	}
 	// The guard knows where the cgroups will be before they exist, so that
 	// nothing is left if this process dies from here on.
-	if c.guard, err = guardRegister(r.exe(), spec.ID, parents); err != nil {
+	if c.guard, err = guardRegister(r.exe(), spec.ID, c.cgroupParents); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if retErr != nil {
-			c.guard.release()
-		}
-	}()
-	if cfg.needed() {
-		if c.cgroup, err = host.create(spec.ID, cfg); err != nil {
-			return nil, err
-		}
-	}
 	return c, nil
+}
+
+// createCgroup makes the planned cgroup, after sweeping away the stale
+// ones of containers whose mydocker and guard were both killed. start runs
+// it while the init is being executed.
+func (c *container) createCgroup() error {
+	if c.cgroup == nil {
+		return nil
+	}
+	sweepStale(c.cgroupParents)
+	if err := c.cgroup.create(); err != nil {
+		c.cgroup = nil // nothing of it is left to remove
+		return err
+	}
+	return nil
 }
 
 // withHome adds HOME=home after HOSTNAME (where docker has it) unless env

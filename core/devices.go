@@ -80,11 +80,11 @@ func (d *Device) validate() error {
 	if !filepath.IsAbs(d.Host) || !filepath.IsAbs(d.Container) {
 		return bad("paths must be absolute")
 	}
+	if _, err := d.node(); err != nil {
+		return bad(unwrapPathError(err).Error())
+	}
 	if c := filepath.Clean(d.Container); c != d.Container || !strings.HasPrefix(c, "/dev/") || strings.ContainsAny(c, ":,") {
 		return bad(fmt.Sprintf("container path %q must be a clean path under /dev/", d.Container))
-	}
-	if _, err := d.node(); err != nil {
-		return bad(err.Error())
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func (d *Device) validate() error {
 func (d Device) node() (deviceNode, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(d.Host, &st); err != nil {
-		return deviceNode{}, err
+		return deviceNode{}, fmt.Errorf("host path: %w", err)
 	}
 	// The rule also allows mknod of this one device: the init makes its
 	// node after joining the cgroup, and the container holds it anyway.

@@ -120,6 +120,7 @@ func TestRunOptionsRejected(t *testing.T) {
 		{[]string{"--security-opt", "apparmor=x", "sh"}, `invalid --security-opt "apparmor=x"`},
 		{[]string{"--privileged", "--security-opt", "seccomp=/x.json", "sh"}, "--privileged runs without seccomp"},
 		{[]string{"--device", "/etc/passwd:/dev/p", "sh"}, "invalid --device /etc/passwd: not a device node"},
+		{[]string{"--device", "/nope", "sh"}, "invalid --device /nope: host path: no such file or directory"},
 		{[]string{"--device", "/dev/null:/etc/null", "sh"}, "must be a clean path under /dev/"},
 		{[]string{"--device", "/dev/null:/dev/n:rwx", "sh"}, `permissions "rwx"`},
 		{[]string{"--tmpfs", "/tmp", "sh"}, "--tmpfs needs --rootfs"},

@@ -40,8 +40,11 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 		return nil, err
 	}
 	// A small step list is queued before the clone, so the init finds it
-	// waiting instead of waiting for this process to be scheduled again.
-	early := len(cfg) <= chunkSize
+	// waiting instead of waiting for this process to be scheduled again;
+	// unless the init must first wait for its cgroup, which is made while
+	// the init is being executed (Start returns once it is), on the other
+	// CPU if there is one.
+	early := len(cfg) <= chunkSize && c.cgroup == nil
 	if early {
 		if err := sock.sendConfig(cfg); err != nil {
 			childEnd.Close()
@@ -49,8 +52,11 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 			return nil, fmt.Errorf("send steps to container init: %w", err)
 		}
 	}
+	cgroupDone := make(chan error, 1)
+	go func() { cgroupDone <- c.createCgroup() }()
 	err = cmd.Start()
 	childEnd.Close()
+	cgroupErr := <-cgroupDone
 	if err != nil {
 		p.console.close()
 		return nil, fmt.Errorf("start container init: %w", err)
@@ -60,6 +66,9 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 			p.kill()
 		}
 	}()
+	if cgroupErr != nil {
+		return nil, cgroupErr
+	}
 	// Before the init may run anything of the user's: the container must
 	// die with this process, even if its PID 1 clears its parent-death
 	// signal (guard.go).
