@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
@@ -144,7 +146,9 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 		return nil
 	case errors.As(err, &veto):
 		err = veto
-	case ctx.Err() == context.DeadlineExceeded:
+	case ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded:
+		// The plugin's side may see the deadline (sent along with the
+		// call) and end the stream a moment before ours fires.
 		m.stop()
 		err = fmt.Errorf("no answer within %v (--hook-timeout); plugin killed, it restarts on the next run", timeout)
 	case m.waitExited(100 * time.Millisecond):
