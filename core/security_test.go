@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,10 +241,7 @@ func TestContainerDiesWithMydockerEvenWithoutPdeathsig(t *testing.T) {
 		t.Fatalf("read %q: %v", buf, err)
 	}
 	init := childWithArg(t, cmd.Process.Pid, "clear_pdeathsig")
-	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/mydocker/*")
-	if len(cgroups) == 0 {
-		t.Fatal("the container has no cgroup")
-	}
+	cgroups := cgroupsOf(t, init)
 	killed := time.Now()
 	cmd.Process.Kill() // SIGKILL: mydocker cleans nothing up itself
 	cmd.Wait()
@@ -264,6 +262,26 @@ func TestContainerDiesWithMydockerEvenWithoutPdeathsig(t *testing.T) {
 			}
 		}
 	}
+}
+
+// cgroupsOf lists the cgroup directories of pid, read from the host's
+// side (the container sees its own as "/").
+func cgroupsOf(t *testing.T, pid int) []string {
+	t.Helper()
+	var dirs []string
+	for _, d := range []string{"devices", "pids"} {
+		matches, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/%s/mydocker/*", d))
+		for _, m := range matches {
+			procs, _ := os.ReadFile(filepath.Join(m, "cgroup.procs"))
+			if slices.Contains(strings.Fields(string(procs)), strconv.Itoa(pid)) {
+				dirs = append(dirs, m)
+			}
+		}
+	}
+	if len(dirs) != 2 {
+		t.Fatalf("the container's cgroups: %v, want its devices and pids cgroups", dirs)
+	}
+	return dirs
 }
 
 // childWithArg finds the child of parent whose command line has arg.
