@@ -48,9 +48,12 @@ func Take() (Snapshot, error) {
 // the snapshot (it may be gone since: fine) or now (it gets a grace period
 // to go).
 func (s Snapshot) Diff() string {
+	var left []string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		reapOrphans()
-		if len(descendants()) == 0 && len(leftovers(mydockerState(), s.state)) == 0 {
+		// Another package's container may be between its cgroup's mkdir
+		// and its init joining it: judge on a moment when none is.
+		if left = leftovers(mydockerState(), s.state); len(descendants()) == 0 && len(left) == 0 {
 			break
 		}
 	}
@@ -58,7 +61,7 @@ func (s Snapshot) Diff() string {
 	if err != nil {
 		return err.Error()
 	}
-	now.state = leftovers(now.state, s.state)
+	now.state = left
 	var b strings.Builder
 	if now.mountinfo != s.mountinfo {
 		fmt.Fprintf(&b, "host mount table changed:\nbefore:\n%s\nafter:\n%s\n", s.mountinfo, now.mountinfo)
