@@ -30,6 +30,7 @@ type console struct {
 	wakeIn      *os.File
 	wg          sync.WaitGroup
 	hungUp      chan struct{} // closed when the caller's terminal goes away
+	intr        chan struct{} // a ^C byte went to the container
 }
 
 // attach wires the container's stdio into cmd: the caller's streams as they
@@ -52,13 +53,13 @@ func attach(cmd *exec.Cmd, spec *Spec, stdio Stdio, inInit bool) (*console, erro
 		// Until the init replaces its stdio with the pty, a failure it can
 		// only print goes to the caller's stderr.
 		cmd.Stderr = stdio.Err
-		return &console{in: in, out: stdio.Out, interactive: spec.Interactive, hungUp: make(chan struct{})}, nil
+		return &console{in: in, out: stdio.Out, interactive: spec.Interactive, hungUp: make(chan struct{}), intr: make(chan struct{}, 8)}, nil
 	}
 	ptmx, slave, err := pty.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open pseudo-terminal: %w", err)
 	}
-	c := &console{in: in, out: stdio.Out, interactive: spec.Interactive, ptmx: ptmx, slave: slave, hungUp: make(chan struct{})}
+	c := &console{in: in, out: stdio.Out, interactive: spec.Interactive, ptmx: ptmx, slave: slave, hungUp: make(chan struct{}), intr: make(chan struct{}, 8)}
 	if err := pty.InheritSize(in, ptmx); err != nil {
 		c.close()
 		return nil, fmt.Errorf("set pseudo-terminal size: %w", err)
@@ -154,6 +155,14 @@ func (c *console) copyInput() {
 			close(c.hungUp) // EOF or EIO: the terminal is gone
 			return
 		}
+		for _, b := range buf[:n] {
+			if b == 3 { // ^C: counted, for the way out of a container ignoring it
+				select {
+				case c.intr <- struct{}{}:
+				default:
+				}
+			}
+		}
 		if _, err := c.ptmx.Write(buf[:n]); err != nil {
 			return
 		}
@@ -190,6 +199,15 @@ func (c *console) close() {
 	if c.ptmx != nil {
 		c.ptmx.Close()
 	}
+}
+
+// interrupts signals each ^C typed into the container; nil without a
+// relay of keystrokes.
+func (c *console) interrupts() <-chan struct{} {
+	if c == nil || !c.interactive {
+		return nil
+	}
+	return c.intr
 }
 
 // hangup is closed when the caller's terminal went away; nil (never ready)

@@ -19,6 +19,16 @@ var (
 	// ErrMemoryLimit accompanies status 137 when the kernel killed the
 	// container for reaching its memory limit.
 	ErrMemoryLimit = errors.New("the container was killed: it reached its memory limit")
+	// ErrInterrupted accompanies status 137 when the container ignored ^C
+	// and was killed at the third.
+	ErrInterrupted = errors.New("the container ignored ^C: killed it at the third")
+	// ErrHangup means the caller's terminal went away while the container
+	// ran; it was stopped (SIGTERM, then SIGKILL).
+	ErrHangup = errors.New("the terminal went away: stopped the container")
+	// ErrNotRoot means a container was asked for without root.
+	ErrNotRoot = errors.New("containers need root (run it with sudo)")
+	// ErrHelp means `run --help` was asked for: not an error to report.
+	ErrHelp = errors.New("help requested")
 )
 
 // Exit statuses for failures of mydocker itself rather than of the command.

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"io"
 	"os"
 	"strconv"
@@ -16,6 +17,7 @@ const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
 type runFlagValues struct {
 	env, volumes, devices, tmpfs, securityOpts []string
 	hostname, rootfs                           string
+	rm                                         bool
 	memory, cpus, pids, storage                string
 }
 
@@ -28,24 +30,25 @@ func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.SetOutput(io.Discard) // errors are returned, never printed here
 	fs.BoolVarP(&s.Interactive, "interactive", "i", false, "keep stdin attached to the container")
 	fs.BoolVarP(&s.TTY, "tty", "t", false, "give the container its own pseudo-terminal")
-	fs.StringVar(&v.hostname, "hostname", "", "container hostname (default: the container id)")
-	fs.StringArrayVarP(&v.env, "env", "e", nil, "set KEY=VALUE in the container (repeatable); KEY alone copies it from here")
-	fs.StringVar(&v.rootfs, "rootfs", "", "run in its own root filesystem: DIR, read-only, under a throwaway overlay")
-	fs.StringArrayVarP(&v.volumes, "volume", "v", nil, "bind-mount HOST:CONTAINER[:ro] (repeatable; needs --rootfs)")
-	fs.StringVarP(&v.memory, "memory", "m", "", "memory limit, e.g. 64m or 1g; the container is killed beyond it")
-	fs.StringVar(&v.cpus, "cpus", "", "CPU limit in CPUs' worth of time, e.g. 0.5")
-	fs.StringVar(&v.pids, "pids-limit", "", "most processes the container may have at once")
-	fs.StringVarP(&s.User, "user", "u", "", "run as USER[:GROUP] or UID[:GID], from the container's /etc/passwd")
-	fs.StringVarP(&s.WorkDir, "workdir", "w", "", "working directory of the command (made if missing, with --rootfs)")
+	fs.StringVarP(&v.hostname, "hostname", "h", "", "container hostname `NAME` (default: the container id)")
+	fs.StringArrayVarP(&v.env, "env", "e", nil, "set `KEY=VALUE` in the container (repeatable); KEY alone copies it from here")
+	fs.StringVar(&v.rootfs, "rootfs", "", "run in its own root filesystem: `DIR`, read-only, under a throwaway overlay")
+	fs.StringArrayVarP(&v.volumes, "volume", "v", nil, "bind-mount `HOST:CONTAINER[:ro]` (repeatable; needs --rootfs)")
+	fs.StringVarP(&v.memory, "memory", "m", "", "memory limit, a `SIZE` such as 64m or 1g; the container is killed beyond it")
+	fs.StringVar(&v.cpus, "cpus", "", "CPU limit in `N` CPUs' worth of time, e.g. 0.5")
+	fs.StringVar(&v.pids, "pids-limit", "", "most processes (`N`) the container may have at once")
+	fs.StringVarP(&s.User, "user", "u", "", "run as `USER[:GROUP]` or UID[:GID], from the container's /etc/passwd")
+	fs.StringVarP(&s.WorkDir, "workdir", "w", "", "working directory `DIR` of the command (made if missing, with --rootfs)")
 	fs.BoolVar(&s.ReadOnly, "read-only", false, "make the container's root filesystem read-only")
-	fs.StringArrayVar(&v.tmpfs, "tmpfs", nil, "mount a tmpfs at PATH[:size=SIZE,mode=MODE,ro,noexec] (repeatable; needs --rootfs)")
-	fs.StringVar(&v.storage, "storage-size", "", "most the container may write to its root, e.g. 512m (default: -m or 1g)")
-	fs.StringArrayVar(&s.Security.CapAdd, "cap-add", nil, "add a capability, e.g. NET_ADMIN, or ALL (repeatable)")
-	fs.StringArrayVar(&s.Security.CapDrop, "cap-drop", nil, "drop a capability, or ALL (repeatable)")
+	fs.StringArrayVar(&v.tmpfs, "tmpfs", nil, "mount a tmpfs at `PATH[:OPTS]`, OPTS size=SIZE,mode=MODE,ro,noexec (repeatable; needs --rootfs)")
+	fs.StringVar(&v.storage, "storage-size", "", "most the container may write to its root, a `SIZE` such as 512m (default: -m or 1g)")
+	fs.StringArrayVar(&s.Security.CapAdd, "cap-add", nil, "add a capability `CAP`, e.g. NET_ADMIN, or ALL (repeatable)")
+	fs.StringArrayVar(&s.Security.CapDrop, "cap-drop", nil, "drop a capability `CAP`, or ALL (repeatable)")
 	fs.BoolVar(&s.Security.Privileged, "privileged", false, "all capabilities, no seccomp, no masks, all devices: root on the host")
-	fs.StringArrayVar(&v.securityOpts, "security-opt", nil, "seccomp=unconfined, seccomp=FILE.json or no-new-privileges (repeatable)")
-	fs.StringArrayVar(&v.devices, "device", nil, "make a host device usable: HOST[:CONTAINER][:rwm] (repeatable)")
+	fs.StringArrayVar(&v.securityOpts, "security-opt", nil, "`OPT`: seccomp=unconfined, seccomp=FILE.json or no-new-privileges (repeatable)")
+	fs.StringArrayVar(&v.devices, "device", nil, "make a host device usable: `HOST[:CONTAINER][:PERMS]` (repeatable)")
 	fs.BoolVar(&s.Debug, "debug", false, "print the container's boot steps to stderr")
+	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (every foreground container already is)")
 	return fs
 }
 
@@ -56,6 +59,9 @@ func ParseRun(args []string) (*Spec, error) {
 	var v runFlagValues
 	fs := newRunFlags(s, &v)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, ErrHelp
+		}
 		return nil, invalidf("%v", err)
 	}
 	if err := v.apply(fs, s); err != nil {
@@ -175,7 +181,11 @@ func parseSecurityOpt(sec *Security, opt string) error {
 func RunFlagHelp() []FlagHelp {
 	var out []FlagHelp
 	newRunFlags(&Spec{}, &runFlagValues{}).VisitAll(func(f *pflag.Flag) {
-		out = append(out, FlagHelp{Name: f.Name, Short: f.Shorthand, Usage: f.Usage, TakesValue: f.Value.Type() != "bool"})
+		value, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() == "bool" {
+			value = ""
+		}
+		out = append(out, FlagHelp{Name: f.Name, Short: f.Shorthand, Usage: usage, Value: value, TakesValue: value != ""})
 	})
 	return out
 }
@@ -183,6 +193,7 @@ func RunFlagHelp() []FlagHelp {
 // FlagHelp describes one flag of `run`.
 type FlagHelp struct {
 	Name, Short, Usage string
+	Value              string // the value's name in help, e.g. DIR; "" for a switch
 	TakesValue         bool
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -182,22 +183,79 @@ func (p *process) kill() {
 	p.console.close()
 }
 
+// hangupGrace is how long a container may take to end after SIGTERM when
+// its caller's terminal went away, before it is killed.
+const hangupGrace = 500 * time.Millisecond
+
+// interruptWindow and interruptsToKill: the keyboard's way out of a
+// container that ignores ^C (a PID 1 without a handler does): the third ^C
+// within the window kills it.
+const (
+	interruptWindow  = 2 * time.Second
+	interruptsToKill = 3
+)
+
+// waitEnd is how a container's run ended, besides its status.
+type waitEnd struct {
+	status      int
+	hungUp      bool // the caller's terminal went away
+	interrupted bool // killed after repeated ^C
+}
+
 // wait forwards signals until the container's PID 1 exits and returns its
 // status. The pid namespace dies with PID 1, so nothing of it remains.
-func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
+// A SIGHUP, or the -t terminal going away, ends the container: SIGTERM,
+// then SIGKILL after hangupGrace. The third ^C within interruptWindow
+// (SIGINT here, or the byte through -t's relay) kills it.
+func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 	done := make(chan struct{})
 	go func() {
 		_ = p.cmd.Wait() // the status is read from ProcessState below
 		close(done)
 	}()
+	var end waitEnd
+	var interrupts []time.Time
+	var grace <-chan time.Time
+	interrupt := func() {
+		if catchesSIGINT(p.interruptTarget()) {
+			return // it handles ^C itself (a shell): not ours to count
+		}
+		now := time.Now()
+		interrupts = append(interrupts, now)
+		for len(interrupts) > 0 && now.Sub(interrupts[0]) > interruptWindow {
+			interrupts = interrupts[1:]
+		}
+		if len(interrupts) >= interruptsToKill {
+			end.interrupted = true
+			_ = p.cmd.Process.Kill()
+		}
+	}
+	hangup := func() {
+		if end.hungUp {
+			return
+		}
+		end.hungUp = true
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		grace = time.After(hangupGrace)
+	}
 	for waiting := true; waiting; {
 		select {
 		case <-done:
 			waiting = false
 		case sig := <-signals:
+			switch sig {
+			case syscall.SIGHUP:
+				hangup()
+				continue
+			case syscall.SIGINT:
+				interrupt()
+			}
 			p.forward(sig)
+		case <-p.console.interrupts():
+			interrupt()
 		case <-p.console.hangup():
-			// No one is left to talk to, and a PID 1 shell ignores SIGHUP.
+			hangup()
+		case <-grace:
 			_ = p.cmd.Process.Kill()
 		case <-ctx.Done():
 			_ = p.cmd.Process.Kill()
@@ -205,7 +263,35 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) int {
 		}
 	}
 	p.console.close()
-	return exitStatus(p.cmd.ProcessState)
+	end.status = exitStatus(p.cmd.ProcessState)
+	return end
+}
+
+// interruptTarget is the process a ^C is for: the foreground process
+// group of -t's terminal, or else the container's PID 1.
+func (p *process) interruptTarget() int {
+	if p.console != nil && p.console.ptmx != nil {
+		if pgrp, err := unix.IoctlGetInt(int(p.console.ptmx.Fd()), unix.TIOCGPGRP); err == nil && pgrp > 0 {
+			return pgrp
+		}
+	}
+	return p.cmd.Process.Pid
+}
+
+// catchesSIGINT reports whether pid has a handler for SIGINT (SigCgt in
+// /proc/PID/status). One without ignores it (as PID 1) or dies of it.
+func catchesSIGINT(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if mask, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64)
+			return err == nil && m&(1<<(uint(syscall.SIGINT)-1)) != 0
+		}
+	}
+	return false
 }
 
 // forward passes a signal to the container. The terminal's own signals

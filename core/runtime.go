@@ -62,9 +62,14 @@ const cloneFlags = unix.CLONE_NEWUTS | unix.CLONE_NEWPID | unix.CLONE_NEWNS | un
 // ends first, the container is killed.
 //
 // A status of 137 may come with ErrMemoryLimit: the container was killed
-// because it reached its memory limit. A failure to clean up after the
+// because it reached its memory limit; or ErrInterrupted: killed after the
+// third ^C. ErrHangup means the caller's terminal went away and the
+// container was stopped: the caller should end too. A failure to clean up after the
 // container comes as an error with its status.
 func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int, retErr error) {
+	if os.Geteuid() != 0 {
+		return ExitRuntimeError, ErrNotRoot
+	}
 	if err := r.preClone(ctx, spec); err != nil {
 		return ExitCode(err), err
 	}
@@ -81,11 +86,16 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 	if err != nil {
 		return ExitCode(err), err
 	}
-	status = p.wait(ctx, stdio.Signals)
-	if status == 128+9 && c.cgroup != nil && c.cgroup.oomKilled() {
-		return status, fmt.Errorf("%w (-m %s)", ErrMemoryLimit, formatSize(spec.Limits.Memory))
+	end := p.wait(ctx, stdio.Signals)
+	switch {
+	case end.hungUp:
+		return end.status, ErrHangup
+	case end.interrupted:
+		return end.status, ErrInterrupted
+	case end.status == 128+9 && c.cgroup != nil && c.cgroup.oomKilled():
+		return end.status, fmt.Errorf("%w (-m %s)", ErrMemoryLimit, formatSize(spec.Limits.Memory))
 	}
-	return status, nil
+	return end.status, nil
 }
 
 func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
