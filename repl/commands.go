@@ -29,6 +29,7 @@ func init() {
 		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
 		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
 		{"plugins", "", "list the loaded plugins, their state and hook counts", (*REPL).pluginsCmd},
+		{"clear", "", "clear the screen", (*REPL).clearCmd},
 		{"help", "[COMMAND]", "show the commands, or one command's options", (*REPL).helpCmd},
 	}
 }
@@ -47,6 +48,12 @@ var errExit = errors.New("exit")
 
 func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	spec, err := core.ParseRun(args)
+	if errors.Is(err, core.ErrHelp) {
+		c := lookup("run")
+		fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
+		printRunHelp(s.opts.Out)
+		return 0, nil
+	}
 	if err != nil {
 		return core.ExitCode(err), fmt.Errorf("run: %w", err)
 	}
@@ -60,7 +67,13 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	defer signal.Stop(sigs)
 	stdio.Signals = sigs
 	status, err := s.opts.Runtime.Run(ctx, spec, stdio)
-	if err != nil {
+	switch {
+	case errors.Is(err, core.ErrNotRoot):
+		return status, err
+	case errors.Is(err, core.ErrHangup):
+		s.hungUp = true // no one is left to type: the session ends
+		return status, nil
+	case err != nil:
 		return status, fmt.Errorf("run: %w", err)
 	}
 	return status, nil
@@ -75,6 +88,16 @@ func (s *REPL) pluginsCmd(_ context.Context, args []string) (int, error) {
 		return 0, nil
 	}
 	s.opts.Plugins.Report(s.opts.Out)
+	return 0, nil
+}
+
+func (s *REPL) clearCmd(_ context.Context, args []string) (int, error) {
+	if len(args) > 0 {
+		return 2, fmt.Errorf("clear: takes no arguments")
+	}
+	if s.tty != nil && !dumbTerminal() {
+		_, _ = io.WriteString(s.promptOut(), "\x1b[H\x1b[2J\x1b[3J")
+	}
 	return 0, nil
 }
 
@@ -122,9 +145,9 @@ func printRunHelp(w io.Writer) {
 			name = "-" + f.Short + ", --" + f.Name
 		}
 		if f.TakesValue {
-			name += " VALUE"
+			name += " " + f.Value
 		}
-		fmt.Fprintf(w, "  %-24s %s\n", name, f.Usage)
+		fmt.Fprintf(w, "  %-34s %s\n", name, f.Usage)
 	}
 	fmt.Fprintln(w, `
 Exit status: the command's own; 128+N if it died of signal N; 125 if mydocker

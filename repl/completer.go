@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mydocker/mydocker/core"
@@ -21,11 +22,14 @@ type suggestion struct{ text, desc string }
 type completer struct {
 	executables atomic.Pointer[[]string]
 	flags       []core.FlagHelp
+	// inRoots caches the executables on the default PATH inside each
+	// --rootfs DIR: *atomic.Pointer[[]string], nil until scanned.
+	inRoots sync.Map
 }
 
 func newCompleter() *completer {
 	c := &completer{flags: core.RunFlagHelp()}
-	go c.scanPath(core.DefaultPath)
+	go scanPath(&c.executables, "/", core.DefaultPath)
 	return c
 }
 
@@ -63,12 +67,18 @@ func (c *completer) commands(prefix string) []suggestion {
 // runArg completes after `run`: flags while flags may come, then the
 // COMMAND word, then nothing (the command's own arguments).
 func (c *completer) runArg(prev []string, current string) []suggestion {
+	rootfs := ""
 	for i := 0; i < len(prev); i++ {
 		w := prev[i]
+		if v, ok := strings.CutPrefix(w, "--rootfs="); ok {
+			rootfs = v
+		} else if w == "--rootfs" && i+1 < len(prev) {
+			rootfs = prev[i+1]
+		}
 		switch {
 		case w == "--":
 			if i == len(prev)-1 {
-				return c.commandWord(current)
+				return c.commandWord(current, rootfs)
 			}
 			return nil
 		case strings.HasPrefix(w, "-") && len(w) > 1:
@@ -88,7 +98,7 @@ func (c *completer) runArg(prev []string, current string) []suggestion {
 	if strings.HasPrefix(current, "-") {
 		return c.flagSuggestions(current)
 	}
-	return c.commandWord(current)
+	return c.commandWord(current, rootfs)
 }
 
 func (c *completer) takesValue(flag string) bool {
@@ -113,11 +123,25 @@ func (c *completer) flagSuggestions(prefix string) []suggestion {
 	return out
 }
 
-func (c *completer) commandWord(prefix string) []suggestion {
+// commandWord completes COMMAND from the host's PATH, or from the
+// container's PATH inside rootfs (scanned once, in the background: the
+// first keystroke after --rootfs DIR may find nothing yet).
+func (c *completer) commandWord(prefix, rootfs string) []suggestion {
 	if prefix == "" {
 		return nil // thousands of names help nobody
 	}
 	exes := c.executables.Load()
+	if rootfs != "" {
+		abs, err := filepath.Abs(rootfs)
+		if err != nil {
+			return nil
+		}
+		ptr, loaded := c.inRoots.LoadOrStore(abs, new(atomic.Pointer[[]string]))
+		if !loaded {
+			go scanPath(ptr.(*atomic.Pointer[[]string]), abs, core.DefaultPath)
+		}
+		exes = ptr.(*atomic.Pointer[[]string]).Load()
+	}
 	if exes == nil {
 		return nil // still scanning
 	}
@@ -130,23 +154,33 @@ func (c *completer) commandWord(prefix string) []suggestion {
 	return out
 }
 
-// scanPath lists the executables in PATH's directories, sorted, unique.
-func (c *completer) scanPath(path string) {
+// scanPath stores the executables in PATH's directories under root ("/"
+// for the host), sorted, unique. Inside a root, a symlink counts without
+// being followed: its target is a path of the container, not the host's.
+func scanPath(into *atomic.Pointer[[]string], root, path string) {
 	var names []string
 	for _, dir := range filepath.SplitList(path) {
+		dir = filepath.Join(root, dir)
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			if info, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
+			info, err := os.Lstat(filepath.Join(dir, e.Name()))
+			if err != nil {
+				continue
+			}
+			if info.Mode()&os.ModeSymlink != 0 && root == "/" {
+				info, err = os.Stat(filepath.Join(dir, e.Name()))
+			}
+			if err == nil && (info.Mode()&os.ModeSymlink != 0 || info.Mode().IsRegular() && info.Mode()&0o111 != 0) {
 				names = append(names, e.Name())
 			}
 		}
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
-	c.executables.Store(&names)
+	into.Store(&names)
 }
 
 // dirSuggestions completes a directory path, for --rootfs: the entries of

@@ -37,6 +37,7 @@ func startREPL(t *testing.T, env ...string) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kbd = pollable(t, kbd)
 	pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 120})
 	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	if err != nil {
@@ -69,6 +70,22 @@ func startREPL(t *testing.T, env ...string) *terminal {
 		tty.Close()
 	})
 	return term
+}
+
+// pollable returns f's descriptor made non-blocking, so that Close really
+// closes it (a hangup for the other side) even while a goroutine reads it:
+// pty.Open's file is in blocking mode, where Close waits for the read.
+func pollable(t *testing.T, f *os.File) *os.File {
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	return os.NewFile(uintptr(fd), "pty-master")
 }
 
 var escapes = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\a]*\a|\r`)
@@ -154,7 +171,7 @@ func TestInteractiveSession(t *testing.T) {
 
 	term.enter(`run sh -c 'trap "echo trapped; exit 4" INT; echo ready; sleep 100'`)
 	term.waitFor("ready")
-	term.typeKeys("\x03") // without -t the container holds the terminal's foreground
+	term.typeKeys("\x03") // without -t, mydocker sends the ^C on to the container
 	term.waitFor("trapped")
 	term.waitFor("mydocker> ")
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"syscall"
 	"testing"
 
 	"github.com/mydocker/mydocker/internal/hostcheck"
@@ -15,6 +16,11 @@ import (
 // containers, so without root (outside CI) they are skipped like the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("REPL_TEST_MAIN") == "1" {
+		if f := os.Getenv("REPL_TEST_STDERR"); f != "" {
+			if fd, err := syscall.Open(f, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC, 0o644); err == nil {
+				syscall.Dup2(fd, 2)
+			}
+		}
 		os.Exit(New(Options{HistoryFile: os.Getenv("REPL_TEST_HISTORY")}).Run(context.Background()))
 	}
 	flag.Parse()

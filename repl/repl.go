@@ -55,6 +55,7 @@ type REPL struct {
 	status   int
 	errColor *color.Color
 	where    string // prefixed to errors, e.g. "line 3: " in scripts
+	hungUp   bool   // the terminal went away during a command: stop
 }
 
 // New returns a REPL over the given streams.
@@ -85,11 +86,24 @@ func New(o Options) *REPL {
 
 // Run reads and executes commands until `exit` or the end of input and
 // returns the status to exit with: N from `exit N`, else the last status.
+//
+// On a terminal without cursor control (TERM=dumb or unset) the prompt is a
+// plain line reader. If the terminal goes away, Run stops any running
+// container and returns ExitHangup.
 func (r *REPL) Run(ctx context.Context) int {
-	if r.tty != nil {
+	switch {
+	case r.tty != nil && dumbTerminal():
+		return r.runPlain(ctx)
+	case r.tty != nil:
 		return r.runInteractive(ctx)
 	}
 	return r.runScript(ctx)
+}
+
+// dumbTerminal reports whether the terminal cannot move its cursor.
+func dumbTerminal() bool {
+	t := os.Getenv("TERM")
+	return t == "" || t == "dumb"
 }
 
 // ExecLine splits a line into words like a shell and executes it.

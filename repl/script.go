@@ -14,14 +14,24 @@ import (
 // Lines are read one byte at a time, as sh reads a script from a pipe, so
 // that nothing is read ahead: a `run -i` container reads the rest of the
 // input from exactly the line after its own.
+//
+// A line ending in `\` or inside a quote goes on on the next line, as in
+// sh; errors name the command's first line.
 func (r *REPL) runScript(ctx context.Context) int {
 	defer func() { r.where = "" }()
+	var cont continuation
+	first := 0
 	for n := 1; ; n++ {
 		line, err := readLine(r.opts.In)
 		if line != "" || err == nil {
-			r.where = fmt.Sprintf("line %d: ", n)
-			if status, done := r.ExecLine(ctx, line); done {
-				return status
+			if !cont.pending() {
+				first = n
+			}
+			if full, more := cont.add(line); !more {
+				r.where = fmt.Sprintf("line %d: ", first)
+				if status, done := r.ExecLine(ctx, full); done {
+					return status
+				}
 			}
 		}
 		if err != nil {
@@ -29,6 +39,11 @@ func (r *REPL) runScript(ctx context.Context) int {
 				r.where = ""
 				r.printErr(fmt.Errorf("read commands: %w", err))
 				return 2
+			}
+			if cont.pending() {
+				r.where = fmt.Sprintf("line %d: ", first)
+				r.status = 2
+				r.printErr(errUnfinished)
 			}
 			return r.status
 		}
