@@ -72,7 +72,7 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 		return status, err
 	case errors.Is(err, core.ErrHangup):
 		s.hungUp = true // no one is left to type: the session ends
-		return status, nil
+		return ExitHangup, nil
 	case err != nil:
 		return status, fmt.Errorf("run: %w", err)
 	}
