@@ -1,9 +1,12 @@
-package core
+package core_test
 
 import (
 	"context"
 	"os/exec"
 	"testing"
+
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 )
 
 // The reference: util-linux unshare with the same namespaces and a fresh
@@ -15,13 +18,13 @@ var unshareTrue = []string{"unshare", "--uts", "--pid", "--mount", "--net", "--i
 // the same run (bench/run.sh prints the ratio).
 func BenchmarkRunTrue(b *testing.B) {
 	requireRoot(b)
-	rt := &Runtime{}
+	rt := &core.Runtime{}
 	for b.Loop() {
-		spec, err := ParseRun([]string{"/bin/true"})
+		spec, err := cli.ParseRun([]string{"/bin/true"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st, err := rt.Run(context.Background(), spec, Stdio{}); st != 0 || err != nil {
+		if st, err := rt.Run(context.Background(), spec, core.Stdio{}); st != 0 || err != nil {
 			b.Fatalf("run: %d %v", st, err)
 		}
 	}
@@ -55,27 +58,14 @@ func BenchmarkRunTruePrivileged(b *testing.B) { benchRun(b, "--privileged", "/bi
 
 func benchRun(b *testing.B, words ...string) {
 	requireRoot(b)
-	rt := &Runtime{}
+	rt := &core.Runtime{}
 	for b.Loop() {
-		spec, err := ParseRun(words)
+		spec, err := cli.ParseRun(words)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st, err := rt.Run(context.Background(), spec, Stdio{}); st != 0 || err != nil {
+		if st, err := rt.Run(context.Background(), spec, core.Stdio{}); st != 0 || err != nil {
 			b.Fatalf("run: %d %v", st, err)
-		}
-	}
-}
-
-// BenchmarkSeccompCompile is what the first container of a process pays
-// to compile docker's profile (later ones use the cached program).
-func BenchmarkSeccompCompile(b *testing.B) {
-	for b.Loop() {
-		seccompCache.Lock()
-		clear(seccompCache.programs)
-		seccompCache.Unlock()
-		if _, err := seccompProgram("", DefaultCapabilities, ""); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -1,11 +1,13 @@
 package core
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func readTrim(t *testing.T, path string) string {
@@ -106,5 +108,38 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) accepted", in)
 		}
+	}
+}
+
+// A mydocker killed with SIGKILL leaves its container's (empty) cgroup
+// behind; the next container with limits removes it, but never a cgroup
+// that is young (a container about to join it) or still has processes.
+func TestStaleCgroupsAreSwept(t *testing.T) {
+	requireRoot(t)
+	parent := "/sys/fs/cgroup/pids/mydocker"
+	if _, err := os.Stat("/sys/fs/cgroup/pids"); err != nil {
+		t.Skip("no v1 pids hierarchy here; the sweep is the same code on v2")
+	}
+	stale, young := filepath.Join(parent, "stale0000000"), filepath.Join(parent, "young0000000")
+	for _, d := range []string{stale, young} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Remove(stale); os.Remove(young); os.Remove(parent) })
+	old := time.Now().Add(-2 * staleAge)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	id := NewID()
+	spec := &Spec{ID: id, Args: []string{"true"}, Hostname: id, Env: DefaultEnv(id, false), Limits: Limits{Pids: 5}}
+	if status, err := (&Runtime{}).Run(context.Background(), spec, Stdio{}); err != nil || status != 0 {
+		t.Fatalf("run: %d %v", status, err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the stale cgroup was not swept")
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Error("a young cgroup was swept")
 	}
 }

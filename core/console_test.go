@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
@@ -81,7 +83,7 @@ func ttySession(t *testing.T, extra []string, wantTTY string) {
 	var scr screen
 	go io.Copy(&scr, kbd)
 
-	spec, err := ParseRun(append(append([]string{"-ti"}, extra...), "sh"))
+	spec, err := cli.ParseRun(append(append([]string{"-ti"}, extra...), "sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func ttySession(t *testing.T, extra []string, wantTTY string) {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		st, err := (&Runtime{}).Run(context.Background(), spec, Stdio{In: term, Out: term, Err: term})
+		st, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{In: term, Out: term, Err: term})
 		done <- ret{st, err}
 	}()
 	typeLine := func(line string) {

@@ -76,3 +76,7 @@ func (e *kindError) Unwrap() []error { return []error{e.err, e.kind} }
 func invalidf(format string, a ...any) error {
 	return &kindError{fmt.Errorf(format, a...), ErrInvalid}
 }
+
+// Invalidf is invalidf for front ends (package cli): a bad-input error
+// whose text is the message alone, matching ErrInvalid (status 125).
+func Invalidf(format string, a ...any) error { return invalidf(format, a...) }

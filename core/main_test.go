@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/hostcheck"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
@@ -41,12 +43,12 @@ func helperMain(words []string) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	status, failed := 0, false
 	for i := 0; i < n; i++ {
-		spec, err := ParseRun(words)
+		spec, err := cli.ParseRun(words)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
-			return ExitCode(err)
+			return core.ExitCode(err)
 		}
-		status, err = (&Runtime{}).Run(context.Background(), spec, Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Signals: sigs})
+		status, err = (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Signals: sigs})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "helper: run %d: %v\n", i, err)
 			failed = true

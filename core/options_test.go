@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
@@ -131,8 +133,8 @@ func TestRunOptionsRejected(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.words, " "), func(t *testing.T) {
-			_, err := ParseRun(tc.words)
-			if err == nil || !strings.Contains(err.Error(), tc.says) || ExitCode(err) != ExitRuntimeError {
+			_, err := cli.ParseRun(tc.words)
+			if err == nil || !strings.Contains(err.Error(), tc.says) || core.ExitCode(err) != core.ExitRuntimeError {
 				t.Errorf("ParseRun(%q) = %v, want an error saying %q", tc.words, err, tc.says)
 			}
 		})
@@ -140,7 +142,7 @@ func TestRunOptionsRejected(t *testing.T) {
 	// A user unknown to the container's passwd fails the run, naming it.
 	if os.Geteuid() == 0 {
 		r := runRoot(t, "", "-u", "nosuchuser", "true")
-		if r.status != ExitRuntimeError || r.err == nil || !strings.Contains(r.err.Error(), `invalid --user "nosuchuser"`) {
+		if r.status != core.ExitRuntimeError || r.err == nil || !strings.Contains(r.err.Error(), `invalid --user "nosuchuser"`) {
 			t.Errorf("unknown user: status %d err %v", r.status, r.err)
 		}
 	}

@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 )
 
 // TestSharedRootDoesNotLeak reproduces the book's most reported bug: on a
@@ -36,11 +39,11 @@ func sharedHostCheck(t *testing.T) {
 	if !bytes.Contains(before, []byte(" / / rw")) || !bytes.Contains(before, []byte("shared:")) {
 		t.Fatalf("/ is not shared here:\n%s", before)
 	}
-	spec, err := ParseRun([]string{"true"})
+	spec, err := cli.ParseRun([]string{"true"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := (&Runtime{}).Run(context.Background(), spec, Stdio{}); st != 0 || err != nil {
+	if st, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{}); st != 0 || err != nil {
 		t.Fatalf("run: %d %v", st, err)
 	}
 	if _, err := os.Readlink("/proc/self/exe"); err != nil {

@@ -135,14 +135,15 @@ func (l Limits) validate() error {
 	case l.Pids < 0:
 		return invalidf("invalid --pids-limit %d: must be at least 1", l.Pids)
 	case l.CPUs != 0:
-		return validateCPUs(l.CPUs)
+		return ValidateCPUs(l.CPUs)
 	}
 	return nil
 }
 
-// validateCPUs checks a --cpus value: a finite number of CPUs above 0 that
-// does not round to a zero quota, at most the host's.
-func validateCPUs(cpus float64) error {
+// ValidateCPUs checks a --cpus value: a finite number of CPUs above 0 that
+// does not round to a zero quota, at most the host's. Limits.CPUs of 0
+// means no limit, so a front end checks a given value with this.
+func ValidateCPUs(cpus float64) error {
 	switch {
 	case math.IsNaN(cpus) || math.IsInf(cpus, 0) || cpus <= 0:
 		return invalidf("invalid --cpus %v: must be more than 0", cpus)

@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"bytes"
@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
@@ -22,12 +23,12 @@ func runRoot(t *testing.T, stdin string, words ...string) result {
 	t.Helper()
 	requireRoot(t)
 	rootfs := testrootfs.Busybox(t)
-	spec, err := ParseRun(append([]string{"--rootfs", rootfs}, words...))
+	spec, err := cli.ParseRun(append([]string{"--rootfs", rootfs}, words...))
 	if err != nil {
 		t.Fatalf("ParseRun(%q): %v", words, err)
 	}
 	var out, errb bytes.Buffer
-	status, err := (&Runtime{}).Run(context.Background(), spec, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	status, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	if left, _ := filepath.Glob("/sys/fs/cgroup/*/mydocker/" + spec.ID); len(left) > 0 {
 		t.Errorf("cgroups left behind: %v", left)
 	}
@@ -124,7 +125,7 @@ func TestRootfsErrors(t *testing.T) {
 
 func TestMemoryLimitKills(t *testing.T) {
 	r := runRoot(t, "", "-m", "16m", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
-	if r.status != 137 || !errors.Is(r.err, ErrMemoryLimit) || !strings.Contains(r.err.Error(), "(-m 16m)") {
+	if r.status != 137 || !errors.Is(r.err, core.ErrMemoryLimit) || !strings.Contains(r.err.Error(), "(-m 16m)") {
 		t.Errorf("status %d err %v stderr %q", r.status, r.err, r.stderr)
 	}
 	r = runRoot(t, "", "-m", "64m", "dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1")
@@ -170,36 +171,5 @@ func TestCPULimit(t *testing.T) {
 	}
 	if real == 0 || (user+sys)/real < 0.35 || (user+sys)/real > 0.65 {
 		t.Errorf("CPU share %.2f under --cpus 0.5 (real %.2f user %.2f sys %.2f; stderr %q)", (user+sys)/max(real, 1e-9), real, user, sys, r.stderr)
-	}
-}
-
-// A mydocker killed with SIGKILL leaves its container's (empty) cgroup
-// behind; the next container with limits removes it, but never a cgroup
-// that is young (a container about to join it) or still has processes.
-func TestStaleCgroupsAreSwept(t *testing.T) {
-	requireRoot(t)
-	parent := "/sys/fs/cgroup/pids/mydocker"
-	if _, err := os.Stat("/sys/fs/cgroup/pids"); err != nil {
-		t.Skip("no v1 pids hierarchy here; the sweep is the same code on v2")
-	}
-	stale, young := filepath.Join(parent, "stale0000000"), filepath.Join(parent, "young0000000")
-	for _, d := range []string{stale, young} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { os.Remove(stale); os.Remove(young); os.Remove(parent) })
-	old := time.Now().Add(-2 * staleAge)
-	if err := os.Chtimes(stale, old, old); err != nil {
-		t.Fatal(err)
-	}
-	if r := runRoot(t, "", "--pids-limit", "5", "true"); r.err != nil || r.status != 0 {
-		t.Fatalf("run: %d %v", r.status, r.err)
-	}
-	if _, err := os.Stat(stale); err == nil {
-		t.Error("the stale cgroup was not swept")
-	}
-	if _, err := os.Stat(young); err != nil {
-		t.Error("a young cgroup was swept")
 	}
 }

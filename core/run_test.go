@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 )
 
 type result struct {
@@ -21,19 +24,19 @@ type result struct {
 // for its output.
 func runIn(t *testing.T, stdin string, words ...string) result {
 	t.Helper()
-	return runWith(t, context.Background(), Stdio{In: strings.NewReader(stdin)}, words...)
+	return runWith(t, context.Background(), core.Stdio{In: strings.NewReader(stdin)}, words...)
 }
 
-func runWith(t *testing.T, ctx context.Context, stdio Stdio, words ...string) result {
+func runWith(t *testing.T, ctx context.Context, stdio core.Stdio, words ...string) result {
 	t.Helper()
 	requireRoot(t)
-	spec, err := ParseRun(words)
+	spec, err := cli.ParseRun(words)
 	if err != nil {
 		t.Fatalf("ParseRun(%q): %v", words, err)
 	}
 	var out, errb bytes.Buffer
 	stdio.Out, stdio.Err = &out, &errb
-	status, err := (&Runtime{}).Run(ctx, spec, stdio)
+	status, err := (&core.Runtime{}).Run(ctx, spec, stdio)
 	return result{status, out.String(), errb.String(), err}
 }
 
@@ -105,12 +108,12 @@ func TestNamespacesAreNew(t *testing.T) {
 
 func TestDefaultHostnameIsID(t *testing.T) {
 	requireRoot(t)
-	spec, err := ParseRun([]string{"hostname"})
+	spec, err := cli.ParseRun([]string{"hostname"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if _, err := (&Runtime{}).Run(context.Background(), spec, Stdio{Out: &out}); err != nil {
+	if _, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{Out: &out}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != spec.ID+"\n" || len(spec.ID) != 12 {
@@ -148,11 +151,11 @@ func TestExitStatus(t *testing.T) {
 		{"success", []string{"true"}, 0, nil, ""},
 		{"command's own status", []string{"sh", "-c", "exit 3"}, 3, nil, ""},
 		{"status 255", []string{"sh", "-c", "exit 255"}, 255, nil, ""},
-		{"not found on PATH", []string{"no-such-command-xyz"}, 127, ErrCommandNotFound, `exec "no-such-command-xyz": executable file not found in $PATH`},
-		{"not found by path", []string{"/no/such/file"}, 127, ErrCommandNotFound, `exec "/no/such/file": no such file or directory`},
-		{"not executable", []string{"/etc/passwd"}, 126, ErrCommandNotExecutable, `exec "/etc/passwd": permission denied`},
-		{"a directory", []string{"/tmp"}, 126, ErrCommandNotExecutable, `exec "/tmp": permission denied`},
-		{"PATH lookup uses the container's PATH", []string{"-e", "PATH=/nonexistent", "true"}, 127, ErrCommandNotFound, "not found in $PATH"},
+		{"not found on PATH", []string{"no-such-command-xyz"}, 127, core.ErrCommandNotFound, `exec "no-such-command-xyz": executable file not found in $PATH`},
+		{"not found by path", []string{"/no/such/file"}, 127, core.ErrCommandNotFound, `exec "/no/such/file": no such file or directory`},
+		{"not executable", []string{"/etc/passwd"}, 126, core.ErrCommandNotExecutable, `exec "/etc/passwd": permission denied`},
+		{"a directory", []string{"/tmp"}, 126, core.ErrCommandNotExecutable, `exec "/tmp": permission denied`},
+		{"PATH lookup uses the container's PATH", []string{"-e", "PATH=/nonexistent", "true"}, 127, core.ErrCommandNotFound, "not found in $PATH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,8 +172,8 @@ func TestExitStatus(t *testing.T) {
 			if !errors.Is(r.err, tc.errKind) || !strings.Contains(r.err.Error(), tc.errText) || strings.Contains(r.err.Error(), "\n") {
 				t.Errorf("error %q, want one line with %q matching %v", r.err, tc.errText, tc.errKind)
 			}
-			if ExitCode(r.err) != tc.status {
-				t.Errorf("ExitCode(err) = %d, want %d", ExitCode(r.err), tc.status)
+			if core.ExitCode(r.err) != tc.status {
+				t.Errorf("ExitCode(err) = %d, want %d", core.ExitCode(r.err), tc.status)
 			}
 		})
 	}
@@ -180,7 +183,7 @@ func TestSignals(t *testing.T) {
 	t.Run("death by signal is 128+N", func(t *testing.T) {
 		sigs := make(chan os.Signal, 1)
 		sigs <- syscall.SIGKILL
-		r := runWith(t, context.Background(), Stdio{Signals: sigs}, "sleep", "100")
+		r := runWith(t, context.Background(), core.Stdio{Signals: sigs}, "sleep", "100")
 		if r.status != 137 || r.err != nil {
 			t.Errorf("status %d err %v, want 137", r.status, r.err)
 		}
@@ -202,7 +205,7 @@ func TestSignals(t *testing.T) {
 				}
 			}
 		}()
-		r := runWith(t, context.Background(), Stdio{Signals: sigs}, "sh", "-c", `trap "exit 7" TERM; while :; do sleep 0.01; done`)
+		r := runWith(t, context.Background(), core.Stdio{Signals: sigs}, "sh", "-c", `trap "exit 7" TERM; while :; do sleep 0.01; done`)
 		if r.status != 7 {
 			t.Errorf("status %d (err %v), want 7 from the trap", r.status, r.err)
 		}
@@ -210,7 +213,7 @@ func TestSignals(t *testing.T) {
 	t.Run("cancelled context kills the container", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-		r := runWith(t, ctx, Stdio{}, "sleep", "100")
+		r := runWith(t, ctx, core.Stdio{}, "sleep", "100")
 		if r.status != 137 {
 			t.Errorf("status %d, want 137", r.status)
 		}
@@ -219,8 +222,8 @@ func TestSignals(t *testing.T) {
 
 func TestTTYNeedsTerminal(t *testing.T) {
 	r := runIn(t, "", "-t", "true")
-	if !errors.Is(r.err, ErrNotATerminal) || r.status != 125 {
-		t.Errorf("status %d err %v, want 125 and ErrNotATerminal", r.status, r.err)
+	if !errors.Is(r.err, core.ErrNotATerminal) || r.status != 125 {
+		t.Errorf("status %d err %v, want 125 and core.ErrNotATerminal", r.status, r.err)
 	}
 }
 

@@ -45,3 +45,16 @@ func TestSeccompDiskCache(t *testing.T) {
 		t.Errorf("CAP_SYS_ADMIN's program: %v, same as the default: %v", err, bytes.Equal(other, first))
 	}
 }
+
+// BenchmarkSeccompCompile is what the first container of a process pays
+// to compile docker's profile (later ones use the cached program).
+func BenchmarkSeccompCompile(b *testing.B) {
+	for b.Loop() {
+		seccompCache.Lock()
+		clear(seccompCache.programs)
+		seccompCache.Unlock()
+		if _, err := seccompProgram("", DefaultCapabilities, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

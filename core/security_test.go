@@ -1,4 +1,4 @@
-package core
+package core_test
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
@@ -90,12 +92,12 @@ func attack(t *testing.T, flags []string, args ...string) string {
 	dir := secprobe(t)
 	words := append([]string{"--rootfs", testrootfs.Busybox(t), "-v", dir + ":/probe:ro", "-v", volDir(t) + ":/vol:ro"}, flags...)
 	words = append(words, append([]string{"/probe/secprobe"}, args...)...)
-	spec, err := ParseRun(words)
+	spec, err := cli.ParseRun(words)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	_, err = (&Runtime{}).Run(context.Background(), spec, Stdio{Out: &out, Err: &errb})
+	_, err = (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &errb})
 	if err != nil {
 		t.Fatalf("run %q: %v (stderr %q)", args, err, errb.String())
 	}

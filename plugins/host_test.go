@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/testrootfs"
 	"github.com/mydocker/mydocker/plugins/sdk"
@@ -61,7 +62,7 @@ type result struct {
 // runIn runs `run` words in a real container with the host's hooks.
 func runIn(t *testing.T, h *Host, words ...string) result {
 	t.Helper()
-	spec, err := core.ParseRun(words)
+	spec, err := cli.ParseRun(words)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestDirPlugins(t *testing.T) {
 // reads.
 func TestPostMountWritesIntoRootfs(t *testing.T) {
 	h, _ := load(t, Options{}, "write-root")
-	spec, err := core.ParseRun([]string{"--rootfs", testrootfs.Busybox(t), "cat", "/etc/from-plugin"})
+	spec, err := cli.ParseRun([]string{"--rootfs", testrootfs.Busybox(t), "cat", "/etc/from-plugin"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
 )
 
@@ -47,7 +48,7 @@ func lookup(name string) *command {
 var errExit = errors.New("exit")
 
 func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
-	spec, err := core.ParseRun(args)
+	spec, err := cli.ParseRun(args)
 	if errors.Is(err, core.ErrHelp) {
 		c := lookup("run")
 		fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
@@ -139,7 +140,7 @@ func (s *REPL) helpCmd(_ context.Context, args []string) (int, error) {
 
 func printRunHelp(w io.Writer) {
 	fmt.Fprintln(w, "\nOptions:")
-	for _, f := range core.RunFlagHelp() {
+	for _, f := range cli.RunFlagHelp() {
 		name := "    --" + f.Name
 		if f.Short != "" {
 			name = "-" + f.Short + ", --" + f.Name

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
 )
 
@@ -21,14 +22,14 @@ type suggestion struct{ text, desc string }
 // background and completion uses whatever it has found so far.
 type completer struct {
 	executables atomic.Pointer[[]string]
-	flags       []core.FlagHelp
+	flags       []cli.FlagHelp
 	// inRoots caches the executables on the default PATH inside each
 	// --rootfs DIR: *atomic.Pointer[[]string], nil until scanned.
 	inRoots sync.Map
 }
 
 func newCompleter() *completer {
-	c := &completer{flags: core.RunFlagHelp()}
+	c := &completer{flags: cli.RunFlagHelp()}
 	go scanPath(&c.executables, "/", core.DefaultPath)
 	return c
 }

@@ -1,4 +1,8 @@
-package core
+// Package cli is the `run` command line, shared by the mydocker> prompt,
+// scripts and one-shot `mydocker run`: docker's flags, their help and
+// value names (for help and completion), parsed into a core.Spec that core
+// validates. core itself takes only a Spec.
+package cli
 
 import (
 	"errors"
@@ -8,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/mydocker/mydocker/core"
 )
 
 // RunUsage is the one-line synopsis of `run`.
@@ -24,7 +30,7 @@ type runFlagValues struct {
 // newRunFlags declares the flags of `run`, docker style: short flags
 // combine (-it, -ti), and the first non-flag word ends the flags, so the
 // command's own flags are left alone (`run ls -l`).
-func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
+func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	fs.SetInterspersed(false)
 	fs.SetOutput(io.Discard) // errors are returned, never printed here
@@ -54,28 +60,28 @@ func newRunFlags(s *Spec, v *runFlagValues) *pflag.FlagSet {
 
 // ParseRun turns the words after `run` into a validated Spec with a fresh id.
 // Errors wrap ErrInvalid and name the offending flag or value.
-func ParseRun(args []string) (*Spec, error) {
-	s := &Spec{ID: NewID()}
+func ParseRun(args []string) (*core.Spec, error) {
+	s := &core.Spec{ID: core.NewID()}
 	var v runFlagValues
 	fs := newRunFlags(s, &v)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return nil, ErrHelp
+			return nil, core.ErrHelp
 		}
-		return nil, invalidf("%v", err)
+		return nil, core.Invalidf("%v", err)
 	}
 	if err := v.apply(fs, s); err != nil {
 		return nil, err
 	}
 	s.Args = fs.Args()
 	if len(s.Args) == 0 {
-		return nil, invalidf("no command given (usage: %s)", RunUsage)
+		return nil, core.Invalidf("no command given (usage: %s)", RunUsage)
 	}
 	s.Hostname = v.hostname
 	if s.Hostname == "" {
 		s.Hostname = s.ID
 	}
-	s.Env = DefaultEnv(s.Hostname, s.TTY)
+	s.Env = core.DefaultEnv(s.Hostname, s.TTY)
 	for _, kv := range v.env {
 		if err := validateEnvFlag(kv); err != nil {
 			return nil, err
@@ -87,7 +93,7 @@ func ParseRun(args []string) (*Spec, error) {
 			}
 			kv += "=" + val
 		}
-		s.Env = SetEnv(s.Env, kv)
+		s.Env = core.SetEnv(s.Env, kv)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -97,53 +103,53 @@ func ParseRun(args []string) (*Spec, error) {
 
 // apply parses the flags that take structured values into s. A flag given
 // with an empty value is an error: it never means "no limit".
-func (v *runFlagValues) apply(fs *pflag.FlagSet, s *Spec) error {
+func (v *runFlagValues) apply(fs *pflag.FlagSet, s *core.Spec) error {
 	for _, name := range []string{"rootfs", "memory", "cpus", "pids-limit", "storage-size", "user", "workdir"} {
 		if f := fs.Lookup(name); fs.Changed(name) && f.Value.String() == "" {
-			return invalidf("invalid --%s: empty value", name)
+			return core.Invalidf("invalid --%s: empty value", name)
 		}
 	}
 	s.Rootfs = v.rootfs
 	var err error
 	if v.memory != "" {
-		if s.Limits.Memory, err = ParseSize(v.memory); err != nil {
-			return invalidf("invalid --memory %q: want a size such as 64m, 512k or 1g", v.memory)
+		if s.Limits.Memory, err = core.ParseSize(v.memory); err != nil {
+			return core.Invalidf("invalid --memory %q: want a size such as 64m, 512k or 1g", v.memory)
 		}
 	}
 	if v.storage != "" {
-		if s.StorageSize, err = ParseSize(v.storage); err != nil {
-			return invalidf("invalid --storage-size %q: want a size such as 512m or 2g", v.storage)
+		if s.StorageSize, err = core.ParseSize(v.storage); err != nil {
+			return core.Invalidf("invalid --storage-size %q: want a size such as 512m or 2g", v.storage)
 		}
 	}
 	if v.cpus != "" {
 		if s.Limits.CPUs, err = strconv.ParseFloat(v.cpus, 64); err != nil {
-			return invalidf("invalid --cpus %q: want a number such as 0.5", v.cpus)
+			return core.Invalidf("invalid --cpus %q: want a number such as 0.5", v.cpus)
 		}
-		if err := validateCPUs(s.Limits.CPUs); err != nil {
+		if err := core.ValidateCPUs(s.Limits.CPUs); err != nil {
 			return err
 		}
 	}
 	if v.pids != "" {
 		if s.Limits.Pids, err = strconv.ParseInt(v.pids, 10, 64); err != nil || s.Limits.Pids < 1 {
-			return invalidf("invalid --pids-limit %s: must be at least 1", v.pids)
+			return core.Invalidf("invalid --pids-limit %s: must be at least 1", v.pids)
 		}
 	}
 	for _, vol := range v.volumes {
-		parsed, err := ParseVolume(vol)
+		parsed, err := core.ParseVolume(vol)
 		if err != nil {
 			return err
 		}
 		s.Volumes = append(s.Volumes, parsed)
 	}
 	for _, d := range v.devices {
-		parsed, err := ParseDevice(d)
+		parsed, err := core.ParseDevice(d)
 		if err != nil {
 			return err
 		}
 		s.Devices = append(s.Devices, parsed)
 	}
 	for _, t := range v.tmpfs {
-		parsed, err := ParseTmpfs(t)
+		parsed, err := core.ParseTmpfs(t)
 		if err != nil {
 			return err
 		}
@@ -158,7 +164,7 @@ func (v *runFlagValues) apply(fs *pflag.FlagSet, s *Spec) error {
 }
 
 // parseSecurityOpt reads one --security-opt, docker's spellings.
-func parseSecurityOpt(sec *Security, opt string) error {
+func parseSecurityOpt(sec *core.Security, opt string) error {
 	key, val, hasVal := strings.Cut(opt, "=")
 	if !hasVal {
 		key, val, hasVal = strings.Cut(opt, ":")
@@ -171,7 +177,7 @@ func parseSecurityOpt(sec *Security, opt string) error {
 	case key == "no-new-privileges" && val == "false":
 		sec.NoNewPrivileges = false
 	default:
-		return invalidf("invalid --security-opt %q: want seccomp=unconfined, seccomp=FILE or no-new-privileges", opt)
+		return core.Invalidf("invalid --security-opt %q: want seccomp=unconfined, seccomp=FILE or no-new-privileges", opt)
 	}
 	return nil
 }
@@ -180,7 +186,7 @@ func parseSecurityOpt(sec *Security, opt string) error {
 // help text and completion.
 func RunFlagHelp() []FlagHelp {
 	var out []FlagHelp
-	newRunFlags(&Spec{}, &runFlagValues{}).VisitAll(func(f *pflag.Flag) {
+	newRunFlags(&core.Spec{}, &runFlagValues{}).VisitAll(func(f *pflag.Flag) {
 		value, usage := pflag.UnquoteUsage(f)
 		if f.Value.Type() == "bool" {
 			value = ""
@@ -199,7 +205,7 @@ type FlagHelp struct {
 
 func validateEnvFlag(kv string) error {
 	if kv == "" || kv[0] == '=' {
-		return invalidf("invalid -e %q: want KEY=VALUE or KEY, with a non-empty KEY", kv)
+		return core.Invalidf("invalid -e %q: want KEY=VALUE or KEY, with a non-empty KEY", kv)
 	}
 	return nil
 }
