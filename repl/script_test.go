@@ -77,6 +77,10 @@ func TestScriptRunsContainers(t *testing.T) {
 		{"exit without N keeps the last status", "run sh -c 'exit 5'\nexit\nrun echo never\n", 5, "", ""},
 		{"run -i reads the rest of the script", "run echo before\nrun -i cat\nthese lines\nare data\n", 0, "before\nthese lines\nare data\n", ""},
 		{"without -i the script is not read", "run cat\nrun echo next\n", 0, "next\n", ""},
+		{"a trailing backslash goes on", "run echo joined \\\nline\n", 0, "joined line\n", ""},
+		{"an open quote goes on", "run echo 'two\nlines'\n", 0, "two\nlines\n", ""},
+		{"a backslash in single quotes does not", "run echo 'a\\'\n", 0, "a\\\n", ""},
+		{"errors name the command's first line", "run echo \\\n'x\ny' \\\nz\nbogus\n", 127, "x\ny z\n", "mydocker: line 5: unknown command \"bogus\": type `help` for the commands\n"},
 	}
 	checkScripts(t, tests)
 }

@@ -76,11 +76,13 @@ func TestTinyTerminals(t *testing.T) {
 // When the terminal goes away during a container, mydocker stops it and
 // ends with 129, leaving no process (TestMain checks).
 func TestHangupEndsTheSession(t *testing.T) {
-	for _, cmd := range []string{"run sleep 100", "run -ti sh"} {
-		t.Run(cmd, func(t *testing.T) {
+	for _, cmd := range []string{"", "run sleep 100", "run -ti sh"} {
+		t.Run("at "+cmd, func(t *testing.T) {
 			term := startREPL(t)
 			term.waitFor("mydocker> ")
-			term.enter(cmd)
+			if cmd != "" {
+				term.enter(cmd)
+			}
 			time.Sleep(300 * time.Millisecond)
 			term.tty.Close()
 			term.kbd.Close() // the window closes
