@@ -272,7 +272,6 @@ func New(executor Executor, completer Completer, opts ...Option) *Prompt {
 	registerConsoleWriter(defaultWriter)
 
 	pt := &Prompt{
-		in: NewStandardInputParser(),
 		renderer: &Render{
 			prefix:                       "> ",
 			out:                          defaultWriter,
@@ -305,6 +304,11 @@ func New(executor Executor, completer Completer, opts ...Option) *Prompt {
 		if err := opt(pt); err != nil {
 			panic(err)
 		}
+	}
+	// mydocker patch: the default parser (which opens /dev/tty, and panics
+	// without a controlling terminal) only when none was given.
+	if pt.in == nil {
+		pt.in = NewStandardInputParser()
 	}
 	return pt
 }
