@@ -28,6 +28,11 @@ var theGuard struct {
 	sock    *os.File // nil while no guard runs
 	running int      // containers registered and not yet forgotten
 	idle    *time.Timer
+	// started is closed once the guard process exists (its fork and exec
+	// take a few ms and run beside the container's set-up: messages wait
+	// in the socket meanwhile); startErr says if that failed.
+	started  chan struct{}
+	startErr error
 }
 
 // guardTicket is one container's registration with the guard.
@@ -67,7 +72,8 @@ func guardRegister(exe, id string, parents []string) (*guardTicket, error) {
 	return &guardTicket{id: id}, nil
 }
 
-// attach hands the guard a pidfd of the container's PID 1.
+// attach hands the guard a pidfd of the container's PID 1, and returns
+// once the guard process exists: the init may then run user code.
 func (t *guardTicket) attach(pid int) error {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
@@ -75,8 +81,23 @@ func (t *guardTicket) attach(pid int) error {
 	}
 	defer unix.Close(pidfd)
 	theGuard.Lock()
+	started := theGuard.started
+	err = guardSend(append(append([]byte{guardMsgAttach}, t.id...), 0), pidfd)
+	theGuard.Unlock()
+	if err != nil {
+		return err
+	}
+	<-started
+	theGuard.Lock()
 	defer theGuard.Unlock()
-	return guardSend(append(append([]byte{guardMsgAttach}, t.id...), 0), pidfd)
+	if err := theGuard.startErr; err != nil {
+		if theGuard.started == started && theGuard.sock != nil {
+			theGuard.sock.Close() // the next container tries a new guard
+			theGuard.sock = nil
+		}
+		return err
+	}
+	return nil
 }
 
 // release tells the guard the container ended and was cleaned up, and
@@ -121,20 +142,30 @@ func guardSend(msg []byte, fd int) error {
 	return nil
 }
 
-// startGuard starts the guard with its end of a new socket and returns
-// ours. Its exit is reaped in the background.
+// startGuard makes a new socket and starts the guard with its end, in the
+// background (theGuard.started); it returns ours. The caller holds the
+// lock. The guard's exit is reaped in the background.
 func startGuard(exe string) (*os.File, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("start the container guard: %w", err)
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "guard"), os.NewFile(uintptr(fds[1]), "guard-child")
-	defer theirs.Close()
-	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "guard"}, Env: []string{guardFdEnv + "=3"}, ExtraFiles: []*os.File{theirs}}
-	if err := cmd.Start(); err != nil {
-		ours.Close()
-		return nil, fmt.Errorf("start the container guard: %w", err)
-	}
-	go func() { _ = cmd.Wait() }()
+	started := make(chan struct{})
+	theGuard.started, theGuard.startErr = started, nil
+	go func() {
+		defer theirs.Close()
+		cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "guard"}, Env: []string{guardFdEnv + "=3"}, ExtraFiles: []*os.File{theirs}}
+		err := cmd.Start()
+		theGuard.Lock()
+		if err != nil && theGuard.started == started {
+			theGuard.startErr = fmt.Errorf("start the container guard: %w", err)
+		}
+		theGuard.Unlock()
+		close(started)
+		if err == nil {
+			_ = cmd.Wait()
+		}
+	}()
 	return ours, nil
 }
