@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/mydocker/mydocker/core"
@@ -40,9 +41,10 @@ type Options struct {
 // Host runs a set of plugins. It is safe for one run at a time, which is
 // how mydocker uses it.
 type Host struct {
-	plugins []*managed
-	timeout time.Duration
-	logs    *logs
+	plugins   []*managed
+	timeout   time.Duration
+	logs      *logs
+	socketDir string // private (0700): the plugins' sockets, removed on Close
 }
 
 var _ core.Hooks = (*Host)(nil)
@@ -62,8 +64,15 @@ func Load(o Options) (_ *Host, retErr error) {
 			h.Close()
 		}
 	}()
+	if len(o.Paths) > 0 {
+		dir, err := os.MkdirTemp("", "mydocker-plugins-")
+		if err != nil {
+			return nil, fmt.Errorf("plugin socket directory: %w", err)
+		}
+		h.socketDir = dir
+	}
 	for _, p := range o.Paths {
-		m := &managed{name: filepath.Base(p), path: p, logs: h.logs}
+		m := &managed{name: filepath.Base(p), path: p, logs: h.logs, socketDir: h.socketDir}
 		if err := m.start(); err != nil {
 			return nil, err
 		}
@@ -72,10 +81,23 @@ func Load(o Options) (_ *Host, retErr error) {
 	return h, nil
 }
 
-// Close kills every plugin process. The Host is not usable afterwards.
+// Close ends every plugin process. The Host is not usable afterwards.
+//
+// Plugins are shut down gracefully, all at once: each is asked to stop (so
+// code after its Serve and its deferred functions run), and killed with its
+// process group after shutdownGrace. Their socket directory goes last.
 func (h *Host) Close() {
+	var wg sync.WaitGroup
 	for _, m := range h.plugins {
-		m.stop()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.shutdown()
+		}()
+	}
+	wg.Wait()
+	if h.socketDir != "" {
+		os.RemoveAll(h.socketDir)
 	}
 }
 

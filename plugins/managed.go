@@ -7,10 +7,13 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
@@ -43,6 +46,7 @@ func (e *HookError) Unwrap() error { return e.Err }
 type managed struct {
 	name, path string
 	logs       *logs
+	socketDir  string // where go-plugin makes this plugin's socket directory
 
 	mu     sync.Mutex
 	client *plugin.Client
@@ -71,6 +75,9 @@ func (m *managed) start() error {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     startTimeout,
+		// The plugin's socket goes in a directory of the Host's (0700),
+		// removed with it, never loose in /tmp.
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: m.socketDir},
 		Logger:           l.forGoPlugin(),
 		SyncStdout:       l.writer(m.name),
 		SyncStderr:       l.writer(m.name),
@@ -145,7 +152,7 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 	case err == nil:
 		return nil
 	case errors.As(err, &veto):
-		err = veto
+		err = &sdk.HookError{Message: oneLine(veto.Message)}
 	case ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded:
 		// The plugin's side may see the deadline (sent along with the
 		// call) and end the stream a moment before ours fires.
@@ -204,6 +211,35 @@ func (m *managed) waitExited(d time.Duration) bool {
 	}
 }
 
+// shutdownGrace is how long a plugin has to end by itself at shutdown.
+const shutdownGrace = 2 * time.Second
+
+// shutdown ends the plugin gracefully: go-plugin asks it to stop, so its
+// Serve returns and what follows runs; after shutdownGrace it is killed.
+// Its process group (children it started) is killed at the end in any case.
+func (m *managed) shutdown() {
+	m.mu.Lock()
+	c, cmd := m.client, m.cmd
+	m.client, m.cmd = nil, nil
+	m.mu.Unlock()
+	if c == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		c.Kill()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+	}
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	<-done
+}
+
 // stop kills the plugin process, if it runs.
 func (m *managed) stop() {
 	m.mu.Lock()
@@ -241,6 +277,29 @@ func (m *managed) report() pluginReport {
 		state = "exited"
 	}
 	return pluginReport{state: state, starts: m.starts, calls: maps.Clone(m.calls), skip: maps.Clone(m.skip), failed: m.failed}
+}
+
+// maxMessage bounds a plugin's message as the user reads it.
+const maxMessage = 512
+
+// oneLine makes a plugin's message safe for a terminal: control characters
+// escaped (a newline as \n, an escape sequence as \x1b[...), at most
+// maxMessage bytes.
+func oneLine(msg string) string {
+	var b strings.Builder
+	for _, r := range msg {
+		piece := string(r)
+		if unicode.IsControl(r) || r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			q := strconv.QuoteRune(r)
+			piece = q[1 : len(q)-1]
+		}
+		if b.Len()+len(piece) > maxMessage-len("...") {
+			b.WriteString("...")
+			break
+		}
+		b.WriteString(piece)
+	}
+	return b.String()
 }
 
 func firstLine(s string) string {

@@ -31,19 +31,25 @@ func (c *grpcClient) PostMount(ctx context.Context, state *State) error {
 
 // clientError turns a status into the plugin's own words. A hook the plugin
 // does not implement (NoopHooks, or a plugin built before the hook existed)
-// is ErrNotImplemented.
+// is ErrNotImplemented. Any other status a hook returns, whatever its code
+// (UNKNOWN from this SDK, PERMISSION_DENIED or INVALID_ARGUMENT from a
+// plugin in another language), is a veto in its words. Only a broken
+// connection (UNAVAILABLE), a cancelled call or a missed deadline is not:
+// the host treats those as a crash or a timeout.
 func clientError(err error) error {
 	if err == nil {
 		return nil
 	}
 	st, ok := status.FromError(err)
 	switch {
-	case ok && st.Code() == codes.Unimplemented:
-		return ErrNotImplemented
-	case ok && st.Code() == codes.Unknown:
-		return &HookError{Message: st.Message()}
-	default:
+	case !ok:
 		return err
+	case st.Code() == codes.Unimplemented:
+		return ErrNotImplemented
+	case st.Code() == codes.Unavailable || st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded:
+		return err
+	default:
+		return &HookError{Message: st.Message()}
 	}
 }
 
@@ -79,10 +85,14 @@ func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountReques
 }
 
 // serverError is how a hook's error travels: ErrNotImplemented as the
-// UNIMPLEMENTED status, anything else as UNKNOWN with the error's text.
+// UNIMPLEMENTED status, a gRPC status the hook made itself as it is, and
+// anything else as UNKNOWN with the error's text.
 func serverError(err error) error {
 	if errors.Is(err, ErrNotImplemented) {
 		return status.Error(codes.Unimplemented, err.Error())
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Err()
 	}
 	return status.Error(codes.Unknown, err.Error())
 }

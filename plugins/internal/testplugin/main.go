@@ -14,6 +14,9 @@
 //	noop        does nothing, in both hooks (benchmarks)
 //	pre-only    does nothing in pre-clone; post-mount is not implemented
 //	post-only   does nothing in post-mount; pre-clone is not implemented
+//	deny-perm   pre-clone refuses with gRPC status PERMISSION_DENIED
+//	noisy-veto  pre-clone refuses with a 5 MB message full of newlines and escapes
+//	after-serve writes $TESTPLUGIN_DIR/after-serve once Serve returns (graceful shutdown)
 package main
 
 import (
@@ -23,6 +26,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
@@ -41,6 +47,10 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 		return sdk.ErrNotImplemented
 	case h.name == "veto":
 		return errors.New("vetoed by the test policy")
+	case h.name == "deny-perm":
+		return status.Error(codes.PermissionDenied, "denied with PERMISSION_DENIED")
+	case h.name == "noisy-veto":
+		return errors.New("first line\nsecond line \x1b[31mred\x1b[0m " + strings.Repeat("x", 5<<20))
 	case h.name == "crash-pre":
 		os.Exit(3)
 	case h.name == "crash-once":
@@ -81,4 +91,10 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	return nil
 }
 
-func main() { sdk.Serve(hooks{name: filepath.Base(os.Args[0])}) }
+func main() {
+	name := filepath.Base(os.Args[0])
+	sdk.Serve(hooks{name: name})
+	if name == "after-serve" { // mydocker shut the plugin down gracefully
+		os.WriteFile(filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "after-serve"), nil, 0o644)
+	}
+}
