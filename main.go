@@ -25,20 +25,22 @@ func main() {
 
 // globals are the options before the command.
 type globals struct {
-	plugins     []string
-	pluginDirs  []string
-	hookTimeout time.Duration
-	debug       bool
-	help        bool
+	plugins      []string
+	pluginDirs   []string
+	hookTimeout  time.Duration
+	startTimeout time.Duration
+	debug        bool
+	help         bool
 }
 
 func globalFlags(g *globals) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("mydocker", pflag.ContinueOnError)
 	fs.SetInterspersed(false) // the command's own flags are its business
 	fs.SetOutput(io.Discard)
-	fs.StringArrayVar(&g.plugins, "plugin", nil, "load the hook plugin at PATH (repeatable, in order)")
+	fs.StringArrayVar(&g.plugins, "plugin", nil, "load the hook plugin at PATH[@sha256:HEX] (repeatable, in order)")
 	fs.StringArrayVar(&g.pluginDirs, "plugin-dir", nil, "load every executable in DIR, in name order")
 	fs.DurationVar(&g.hookTimeout, "hook-timeout", plugins.DefaultHookTimeout, "end a run whose hook has not answered within this time")
+	fs.DurationVar(&g.startTimeout, "plugin-start-timeout", plugins.DefaultStartTimeout, "refuse a plugin that has not answered its handshake within this time")
 	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
 	return fs
@@ -92,7 +94,10 @@ func loadPlugins(g globals) (*plugins.Host, error) {
 	if g.hookTimeout <= 0 {
 		return nil, fmt.Errorf("--hook-timeout must be positive, not %v", g.hookTimeout)
 	}
-	return plugins.Load(plugins.Options{Paths: paths, HookTimeout: g.hookTimeout, Stderr: os.Stderr, Debug: g.debug})
+	if g.startTimeout <= 0 {
+		return nil, fmt.Errorf("--plugin-start-timeout must be positive, not %v", g.startTimeout)
+	}
+	return plugins.Load(plugins.Options{Paths: paths, HookTimeout: g.hookTimeout, StartTimeout: g.startTimeout, Stderr: os.Stderr, Debug: g.debug})
 }
 
 func printUsage(fs *pflag.FlagSet) {
@@ -101,7 +106,7 @@ func printUsage(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
 		name := "--" + f.Name
 		if f.Value.Type() != "bool" {
-			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION"}[f.Name]
+			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION", "plugin-start-timeout": "DURATION"}[f.Name]
 		}
 		fmt.Printf("  %-26s %s\n", name, f.Usage)
 	})

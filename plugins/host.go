@@ -26,16 +26,20 @@ import (
 // DefaultHookTimeout bounds each hook call unless Options says otherwise.
 const DefaultHookTimeout = 10 * time.Second
 
-// startTimeout bounds a plugin's start and handshake: something that is not
-// a plugin fails within it instead of hanging.
-const startTimeout = 3 * time.Second
+// DefaultStartTimeout bounds a plugin's start and handshake unless Options
+// says otherwise: something that is not a plugin fails within it instead of
+// hanging.
+const DefaultStartTimeout = 3 * time.Second
 
 // Options configure a Host.
 type Options struct {
-	Paths       []string      // plugin executables, in load (and call) order
-	HookTimeout time.Duration // per hook call; default DefaultHookTimeout
-	Stderr      io.Writer     // where plugins' logs go, prefixed with their names
-	Debug       bool          // show plugins' debug logs and go-plugin's own
+	// Paths are the plugin executables, in load (and call) order; each may
+	// end in @sha256:HEX to pin its content.
+	Paths        []string
+	HookTimeout  time.Duration // per hook call; default DefaultHookTimeout
+	StartTimeout time.Duration // per start and handshake; default DefaultStartTimeout
+	Stderr       io.Writer     // where plugins' logs go, prefixed with their names
+	Debug        bool          // show plugins' debug logs and go-plugin's own
 }
 
 // Host runs a set of plugins. It is safe for one run at a time, which is
@@ -55,6 +59,9 @@ func Load(o Options) (_ *Host, retErr error) {
 	if o.HookTimeout <= 0 {
 		o.HookTimeout = DefaultHookTimeout
 	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = DefaultStartTimeout
+	}
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
@@ -72,7 +79,11 @@ func Load(o Options) (_ *Host, retErr error) {
 		h.socketDir = dir
 	}
 	for _, p := range o.Paths {
-		m := &managed{name: filepath.Base(p), path: p, logs: h.logs, socketDir: h.socketDir}
+		ref, err := parseRef(p)
+		if err != nil {
+			return nil, err
+		}
+		m := &managed{name: filepath.Base(ref.path), path: ref.path, sha256: ref.sha256, logs: h.logs, socketDir: h.socketDir, startTimeout: o.StartTimeout}
 		if err := m.start(); err != nil {
 			return nil, err
 		}
@@ -160,20 +171,4 @@ func (h *Host) Report(w io.Writer) {
 			fmt.Fprintf(w, "%-16s last failure: %s\n", "", r.failed)
 		}
 	}
-}
-
-// DirPlugins lists the executables in dir, in name order, for --plugin-dir.
-func DirPlugins(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("plugin directory: %w", err)
-	}
-	var paths []string
-	for _, e := range entries { // ReadDir sorts by name
-		p := filepath.Join(dir, e.Name())
-		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
 }

@@ -1,10 +1,14 @@
 package plugins
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Any status a hook returns is a veto in the plugin's words, whatever its
@@ -58,5 +62,82 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if after, _ := filepath.Glob(filepath.Join(os.TempDir(), "plugin*")); len(after) > len(before) {
 		t.Errorf("sockets left in %s: %v", os.TempDir(), after)
+	}
+}
+
+// A plugin file, or its directory, that someone else could have written is
+// refused, as sudo and sshd refuse such files; so is a file whose sha256
+// is not the one pinned.
+func TestPluginTrust(t *testing.T) {
+	requireRoot(t)
+	src, err := os.ReadFile(pluginPath("noop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	os.WriteFile(good, src, 0o755)
+	loose := filepath.Join(dir, "loose")
+	os.WriteFile(loose, src, 0o755)
+	os.Chmod(loose, 0o777)
+	foreign := filepath.Join(dir, "foreign")
+	os.WriteFile(foreign, src, 0o755)
+	os.Chown(foreign, 65534, 65534)
+	open := filepath.Join(t.TempDir(), "open")
+	os.Chmod(filepath.Dir(open), 0o777)
+	os.WriteFile(open, src, 0o755)
+	sum := sha256.Sum256(src)
+	tests := []struct {
+		path, says string
+	}{
+		{loose, "refused: the file is writable by group or others (mode 0777)"},
+		{foreign, "refused: the file is owned by uid 65534, not root"},
+		{open, "refused: its directory " + filepath.Dir(open) + " is writable by group or others (mode 0777)"},
+		{good + "@sha256:" + strings.Repeat("0", 64), "refused: its sha256 is not the one pinned with @sha256:"},
+		{good + "@sha256:abc", "the pin must be @sha256: and 64 hex digits"},
+	}
+	for _, tc := range tests {
+		_, err := Load(Options{Paths: []string{tc.path}, Stderr: &syncBuffer{}})
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want it to say %q", filepath.Base(tc.path), err, tc.says)
+		}
+	}
+	h, err := Load(Options{Paths: []string{good + "@sha256:" + hex.EncodeToString(sum[:])}, Stderr: &syncBuffer{}})
+	if err != nil {
+		t.Fatalf("the pinned plugin: %v", err)
+	}
+	h.Close()
+}
+
+// --plugin-dir never loads a dotfile, and refuses a directory others can
+// write.
+func TestDirPluginsTrust(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name string
+		mode os.FileMode
+	}{{"b-second", 0o755}, {"a-first", 0o755}, {".hidden", 0o755}, {"notes.txt", 0o644}} {
+		os.WriteFile(filepath.Join(dir, f.name), nil, f.mode)
+	}
+	os.Mkdir(filepath.Join(dir, "subdir"), 0o755)
+	got, err := DirPlugins(dir)
+	want := []string{filepath.Join(dir, "a-first"), filepath.Join(dir, "b-second")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("DirPlugins = %v, %v; want %v", got, err, want)
+	}
+	os.Chmod(dir, 0o777)
+	if _, err := DirPlugins(dir); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Errorf("a world-writable plugin directory: %v", err)
+	}
+}
+
+// --plugin-start-timeout bounds the handshake.
+func TestStartTimeout(t *testing.T) {
+	requireRoot(t)
+	silent := filepath.Join(t.TempDir(), "silent")
+	os.WriteFile(silent, []byte("#!/bin/sh\nsleep 60\n"), 0o755)
+	_, err := Load(Options{Paths: []string{silent}, StartTimeout: 300 * time.Millisecond, Stderr: &syncBuffer{}})
+	if err == nil || !strings.Contains(err.Error(), "no plugin handshake within 300ms") {
+		t.Errorf("err %v", err)
 	}
 }

@@ -2,10 +2,10 @@ package plugins
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -47,6 +47,9 @@ type managed struct {
 	name, path string
 	logs       *logs
 	socketDir  string // where go-plugin makes this plugin's socket directory
+	sha256     []byte // the content pinned with @sha256:, or nil
+	// startTimeout bounds the start and handshake.
+	startTimeout time.Duration
 
 	mu     sync.Mutex
 	client *plugin.Client
@@ -61,7 +64,7 @@ type managed struct {
 // start launches the plugin and checks its handshake.
 func (m *managed) start() error {
 	l := m.logs
-	if err := checkExecutable(m.path); err != nil {
+	if err := checkPluginFile(m.path); err != nil {
 		return fmt.Errorf("plugin %s: %w", m.path, err)
 	}
 	cmd := exec.Command(m.path)
@@ -74,7 +77,8 @@ func (m *managed) start() error {
 		Plugins:          sdk.PluginSet(nil),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     startTimeout,
+		StartTimeout:     m.startTimeout,
+		SecureConfig:     m.secureConfig(),
 		// The plugin's socket goes in a directory of the Host's (0700),
 		// removed with it, never loose in /tmp.
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: m.socketDir},
@@ -85,7 +89,10 @@ func (m *managed) start() error {
 	hooks, err := dispense(client)
 	if err != nil {
 		killClient(client, cmd)
-		return fmt.Errorf("plugin %s: not a mydocker plugin: %s", m.path, handshakeFailure(err))
+		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+			return fmt.Errorf("plugin %s: refused: its sha256 is not the one pinned with @sha256:", m.path)
+		}
+		return fmt.Errorf("plugin %s: not a mydocker plugin: %s", m.path, handshakeFailure(err, m.startTimeout))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -114,17 +121,13 @@ func dispense(client *plugin.Client) (sdk.Hooks, error) {
 	return hooks, nil
 }
 
-func checkExecutable(path string) error {
-	info, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return errors.Unwrap(err) // "no such file or directory", without the path twice
-	case info.IsDir():
-		return errors.New("is a directory")
-	case info.Mode()&0o111 == 0:
-		return fmt.Errorf("not executable (mode %04o)", info.Mode().Perm())
+// secureConfig makes go-plugin check the pinned sha256 before it runs the
+// file.
+func (m *managed) secureConfig() *plugin.SecureConfig {
+	if m.sha256 == nil {
+		return nil
 	}
-	return nil
+	return &plugin.SecureConfig{Checksum: m.sha256, Hash: sha256.New()}
 }
 
 // call runs one hook with a deadline, restarting the plugin first if it
@@ -308,7 +311,7 @@ func firstLine(s string) string {
 }
 
 // handshakeFailure says in one line why a program failed as a plugin.
-func handshakeFailure(err error) string {
+func handshakeFailure(err error, startTimeout time.Duration) string {
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, "Unrecognized remote plugin message:"); ok {
 		if printed := firstLine(rest); printed != "" {
