@@ -49,7 +49,7 @@ func TestUTF8Line(t *testing.T) {
 	term.waitFor("mydocker> ")
 	term.enter("run echo café 日本語 🐳")
 	term.waitFor("\ncafé 日本語 🐳")
-	term.waitFor("mydocker> ") // typed earlier, the terminal's own line editing would see the keys
+	term.waitFor("mydocker> ")        // typed earlier, the terminal's own line editing would see the keys
 	term.typeKeys("run echo ñ日\x7f本") // a wide character erased by one Backspace
 	term.typeKeys("\r")
 	term.waitFor("\nñ本")
