@@ -1,14 +1,20 @@
 package plugins
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mydocker/mydocker/cli"
+	"github.com/mydocker/mydocker/core"
 )
 
 // Any status a hook returns is a veto in the plugin's words, whatever its
@@ -139,5 +145,39 @@ func TestStartTimeout(t *testing.T) {
 	_, err := Load(Options{Paths: []string{silent}, StartTimeout: 300 * time.Millisecond, Stderr: &syncBuffer{}})
 	if err == nil || !strings.Contains(err.Error(), "no plugin handshake within 300ms") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// An image whose /etc/from-plugin is a symlink to a host path: the
+// plugin, writing through sdk.Root, writes inside the container, and the
+// host's file is untouched.
+func TestPostMountWriteThroughHostileSymlink(t *testing.T) {
+	h, _ := load(t, Options{}, "write-root")
+	// A host file straight in /tmp, a directory the container has too: the
+	// link resolved inside the container names its own /tmp/<same name>.
+	f, err := os.CreateTemp("", "mydocker-hostile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := f.Name()
+	f.WriteString("host\n")
+	f.Close()
+	defer os.Remove(host)
+	rootfs := filepath.Join(t.TempDir(), "hostile")
+	if out, err := exec.Command("bash", "../scripts/mkrootfs.sh", rootfs).CombinedOutput(); err != nil {
+		t.Fatalf("mkrootfs: %v %s", err, out)
+	}
+	os.Symlink(host, filepath.Join(rootfs, "etc", "from-plugin"))
+	spec, err := cli.ParseRun([]string{"--rootfs", rootfs, "sh", "-c", "cat /etc/from-plugin " + host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	status, err := (&core.Runtime{Hooks: h}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &out})
+	if status != 0 || err != nil || out.String() != "written at post-mount\nwritten at post-mount\n" {
+		t.Errorf("status %d err %v out %q", status, err, out.String())
+	}
+	if b, _ := os.ReadFile(host); string(b) != "host\n" {
+		t.Errorf("the plugin's write reached the host's file: %q", b)
 	}
 }

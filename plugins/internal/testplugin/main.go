@@ -80,7 +80,11 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 		if st.Spec.Rootfs == "" {
 			return errors.New("no Rootfs in the post-mount state")
 		}
-		return os.WriteFile(filepath.Join(st.Spec.Rootfs, "etc", "from-plugin"), []byte("written at post-mount\n"), 0o644)
+		root, err := sdk.InRoot(st.Spec.Rootfs)
+		if err != nil {
+			return err
+		}
+		return root.WriteFile("/etc/from-plugin", []byte("written at post-mount\n"), 0o644)
 	case "mark":
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.Pid))
 		pidns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", st.Pid))
