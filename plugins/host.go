@@ -117,19 +117,49 @@ func (h *Host) Len() int { return len(h.plugins) }
 
 // PreClone passes the spec through every plugin's pre-clone hook in load
 // order, each seeing what the previous left. The id cannot be changed.
+//
+// Each plugin's edit is validated as user input before the next plugin
+// sees it, so an invalid edit is refused naming the plugin that made it.
+// A field a plugin leaves empty is unchanged (a plugin in another language
+// that answers only env keeps the rest), and a plugin cannot take away a
+// container's own root: an edit may set Rootfs, not clear it.
 func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname, Rootfs: spec.Rootfs}
 	for _, m := range h.plugins {
+		before := s
 		err := m.call(ctx, h.timeout, hookPreClone, func(ctx context.Context, hooks sdk.Hooks) error {
 			return hooks.PreClone(ctx, &s)
 		})
 		if err != nil {
 			return err
 		}
+		s = keepUnset(s, before)
 		s.ID = spec.ID
+		trial := *spec
+		trial.Args, trial.Env, trial.Hostname, trial.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
+		if err := trial.Validate(); err != nil {
+			return &HookError{Plugin: m.name, Hook: hookPreClone, Err: fmt.Errorf("its edit is refused: %w", err)}
+		}
 	}
 	spec.Args, spec.Env, spec.Hostname, spec.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
 	return nil
+}
+
+// keepUnset takes back, from before, what an answer left empty.
+func keepUnset(s, before sdk.Spec) sdk.Spec {
+	if len(s.Args) == 0 {
+		s.Args = before.Args
+	}
+	if s.Env == nil {
+		s.Env = before.Env
+	}
+	if s.Hostname == "" {
+		s.Hostname = before.Hostname
+	}
+	if s.Rootfs == "" {
+		s.Rootfs = before.Rootfs
+	}
+	return s
 }
 
 // PostMount calls every plugin's post-mount hook in load order.

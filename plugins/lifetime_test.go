@@ -15,6 +15,7 @@ import (
 
 	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
 // Any status a hook returns is a veto in the plugin's words, whatever its
@@ -179,5 +180,24 @@ func TestPostMountWriteThroughHostileSymlink(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(host); string(b) != "host\n" {
 		t.Errorf("the plugin's write reached the host's file: %q", b)
+	}
+}
+
+// An answer that leaves fields empty leaves them as they were: the
+// container keeps its own root, its command and its environment.
+func TestEmptyFieldsAreUnchanged(t *testing.T) {
+	h, _ := load(t, Options{}, "clear-all")
+	r := runIn(t, h, "--rootfs", testrootfs.Busybox(t), "-e", "KEPT=yes", "sh", "-c", "echo $KEPT; ls /bin/busybox")
+	if r.err != nil || r.out != "yes\n/bin/busybox\n" {
+		t.Errorf("status %d err %v out %q", r.status, r.err, r.out)
+	}
+}
+
+// An invalid edit is refused, naming the plugin that made it.
+func TestInvalidEditNamesThePlugin(t *testing.T) {
+	h, _ := load(t, Options{}, "edit-a", "bad-host")
+	r := runIn(t, h, "true")
+	if r.status != 125 || r.err == nil || !strings.HasPrefix(r.err.Error(), `plugin bad-host: pre-clone: its edit is refused: invalid hostname "bad_host"`) {
+		t.Errorf("status %d err %v", r.status, r.err)
 	}
 }

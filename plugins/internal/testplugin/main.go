@@ -17,6 +17,8 @@
 //	deny-perm   pre-clone refuses with gRPC status PERMISSION_DENIED
 //	noisy-veto  pre-clone refuses with a 5 MB message full of newlines and escapes
 //	after-serve writes $TESTPLUGIN_DIR/after-serve once Serve returns (graceful shutdown)
+//	clear-all   pre-clone answers with every field empty (as a plugin sending only what it changed)
+//	bad-host    pre-clone sets an invalid hostname
 package main
 
 import (
@@ -47,6 +49,10 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 		return sdk.ErrNotImplemented
 	case h.name == "veto":
 		return errors.New("vetoed by the test policy")
+	case h.name == "clear-all":
+		*s = sdk.Spec{ID: s.ID}
+	case h.name == "bad-host":
+		s.Hostname = "bad_host"
 	case h.name == "deny-perm":
 		return status.Error(codes.PermissionDenied, "denied with PERMISSION_DENIED")
 	case h.name == "noisy-veto":
