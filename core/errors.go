@@ -25,6 +25,9 @@ var (
 	// ErrHangup means the caller's terminal went away while the container
 	// ran; it was stopped (SIGTERM, then SIGKILL).
 	ErrHangup = errors.New("the terminal went away: stopped the container")
+	// ErrCancelled means a signal (^C) ended a start while hooks ran; the
+	// status is 128+N.
+	ErrCancelled = errors.New("cancelled")
 	// ErrNotRoot means a container was asked for without root.
 	ErrNotRoot = errors.New("containers need root (run it with sudo)")
 	// ErrHelp means `run --help` was asked for: not an error to report.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -70,8 +71,11 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 	if os.Geteuid() != 0 {
 		return ExitRuntimeError, ErrNotRoot
 	}
-	if err := r.preClone(ctx, spec); err != nil {
-		return ExitCode(err), err
+	// Until the command runs, a signal (^C) cancels the hooks at once.
+	hookCtx, watch := watchSignals(ctx, stdio.Signals)
+	defer watch.stop()
+	if err := r.preClone(hookCtx, spec); err != nil {
+		return watch.status(ExitCode(err), err)
 	}
 	c, err := r.create(spec)
 	if err != nil {
@@ -82,9 +86,12 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 			retErr = err
 		}
 	}()
-	p, err := r.start(ctx, c, stdio)
+	p, err := r.start(hookCtx, c, stdio)
 	if err != nil {
-		return ExitCode(err), err
+		return watch.status(ExitCode(err), err)
+	}
+	if sig := watch.stop(); sig != 0 { // it came as the command started
+		p.forward(sig)
 	}
 	end := p.wait(ctx, stdio.Signals)
 	switch {
@@ -96,6 +103,54 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 		return end.status, fmt.Errorf("%w (-m %s)", ErrMemoryLimit, formatSize(spec.Limits.Memory))
 	}
 	return end.status, nil
+}
+
+// signalWatch cancels the hooks of a starting container when a signal
+// comes, and remembers which.
+type signalWatch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	ended  chan struct{}
+	sig    syscall.Signal
+}
+
+func watchSignals(ctx context.Context, signals <-chan os.Signal) (context.Context, *signalWatch) {
+	hookCtx, cancel := context.WithCancel(ctx)
+	w := &signalWatch{cancel: cancel, done: make(chan struct{}), ended: make(chan struct{})}
+	go func() {
+		defer close(w.ended)
+		select {
+		case s := <-signals:
+			if sig, ok := s.(syscall.Signal); ok {
+				w.sig = sig
+			}
+			cancel()
+		case <-w.done:
+		}
+	}()
+	return hookCtx, w
+}
+
+// stop ends the watch and returns the signal it saw, or 0. Safe to call
+// more than once.
+func (w *signalWatch) stop() syscall.Signal {
+	select {
+	case <-w.done:
+	default:
+		close(w.done)
+	}
+	<-w.ended
+	w.cancel()
+	return w.sig
+}
+
+// status is a failed start's status: 128+N and ErrInterrupted-like
+// wording when a signal cancelled it, else the failure's own.
+func (w *signalWatch) status(status int, err error) (int, error) {
+	if sig := w.stop(); sig != 0 {
+		return 128 + int(sig), fmt.Errorf("%w: the start was cancelled by %v", ErrCancelled, sig)
+	}
+	return status, err
 }
 
 func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {

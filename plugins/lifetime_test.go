@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -199,5 +201,24 @@ func TestInvalidEditNamesThePlugin(t *testing.T) {
 	r := runIn(t, h, "true")
 	if r.status != 125 || r.err == nil || !strings.HasPrefix(r.err.Error(), `plugin bad-host: pre-clone: its edit is refused: invalid hostname "bad_host"`) {
 		t.Errorf("status %d err %v", r.status, r.err)
+	}
+}
+
+// ^C during a hook cancels it at once: the run ends with 130, not after
+// --hook-timeout.
+func TestInterruptCancelsAHook(t *testing.T) {
+	h, _ := load(t, Options{HookTimeout: time.Minute}, "hang-post")
+	spec, err := cli.ParseRun([]string{"true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		sigs <- syscall.SIGINT
+	}()
+	status, err := (&core.Runtime{Hooks: h}).Run(context.Background(), spec, core.Stdio{Signals: sigs})
+	if status != 130 || !errors.Is(err, core.ErrCancelled) {
+		t.Errorf("status %d err %v", status, err)
 	}
 }

@@ -156,6 +156,11 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 		return nil
 	case errors.As(err, &veto):
 		err = &sdk.HookError{Message: oneLine(veto.Message)}
+	case ctx.Err() == context.Canceled:
+		// ^C: the call was cancelled (its context reaches the plugin). The
+		// plugin is in doubt only if it stops answering: a crash check
+		// on the next run restarts it then.
+		err = errors.New("cancelled")
 	case ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded:
 		// The plugin's side may see the deadline (sent along with the
 		// call) and end the stream a moment before ours fires.
