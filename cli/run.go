@@ -22,6 +22,7 @@ const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
 // runFlagValues are the `run` flags that are parsed further after pflag.
 type runFlagValues struct {
 	env, volumes, devices, tmpfs, securityOpts []string
+	labels                                     []string
 	hostname, rootfs                           string
 	rm                                         bool
 	memory, cpus, pids, storage                string
@@ -54,6 +55,7 @@ func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.StringArrayVar(&v.securityOpts, "security-opt", nil, "`OPT`: seccomp=unconfined, seccomp=FILE.json or no-new-privileges (repeatable)")
 	fs.StringArrayVar(&v.devices, "device", nil, "make a host device usable: `HOST[:CONTAINER][:PERMS]` (repeatable)")
 	fs.BoolVar(&s.Debug, "debug", false, "print the container's boot steps to stderr")
+	fs.StringArrayVarP(&v.labels, "label", "l", nil, "a `KEY=VALUE` note on the container, for plugins (repeatable)")
 	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (every foreground container already is)")
 	return fs
 }
@@ -154,6 +156,16 @@ func (v *runFlagValues) apply(fs *pflag.FlagSet, s *core.Spec) error {
 			return err
 		}
 		s.Tmpfs = append(s.Tmpfs, parsed)
+	}
+	for _, l := range v.labels {
+		key, value, ok := strings.Cut(l, "=")
+		if !ok || key == "" {
+			return core.Invalidf("invalid --label %q: want KEY=VALUE", l)
+		}
+		if s.Labels == nil {
+			s.Labels = map[string]string{}
+		}
+		s.Labels[key] = value
 	}
 	for _, o := range v.securityOpts {
 		if err := parseSecurityOpt(&s.Security, o); err != nil {

@@ -97,9 +97,15 @@ func (c *container) procsFiles() []string {
 
 // state is what post-mount hooks are told about the container.
 func (c *container) state(pid int) State {
-	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec}
+	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec, Namespaces: map[string]string{}}
 	if c.spec.Rootfs != "" {
 		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", mergedDir)
+	}
+	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "uts"} {
+		st.Namespaces[ns] = filepath.Join("/proc", strconv.Itoa(pid), "ns", ns)
+	}
+	for _, f := range c.procsFiles() {
+		st.Cgroups = append(st.Cgroups, filepath.Dir(f))
 	}
 	return st
 }

@@ -198,6 +198,7 @@ const (
 // waitEnd is how a container's run ended, besides its status.
 type waitEnd struct {
 	status      int
+	signal      int  // the signal that killed the command, or 0
 	hungUp      bool // the caller's terminal went away
 	interrupted bool // killed after repeated ^C
 }
@@ -264,6 +265,9 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 	}
 	p.console.close()
 	end.status = exitStatus(p.cmd.ProcessState)
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		end.signal = int(ws.Signal())
+	}
 	return end
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,22 @@ type Hooks interface {
 	// PostMount runs while the init is parked after its mounts, before
 	// the command is executed; an error aborts the run.
 	PostMount(ctx context.Context, state State) error
+	// PostStop runs once for every run whose PreClone was called, after
+	// the container ended or its start failed, and after its clean-up. It
+	// reports its own errors (it may run after Run returned).
+	PostStop(ctx context.Context, state StopState)
+}
+
+// StopState is a run that ended, as post-stop hooks see it.
+type StopState struct {
+	ID     string
+	Spec   Spec
+	Status int  // the exit status Run returned
+	Signal int  // the signal that killed the command, or 0
+	OOM    bool // killed at its memory limit
+	// Reason is "exited", "killed", "vetoed" (PreClone refused) or
+	// "failed" (a start step or PostMount); Detail is the error then.
+	Reason, Detail string
 }
 
 // State is what post-mount hooks see of a starting container.
@@ -30,6 +47,10 @@ type State struct {
 	// with --rootfs: /proc/<Pid>/root/proc/merged, since the root is
 	// mounted in the container's mount namespace only; "" without.
 	Rootfs string
+	// Namespaces maps each namespace type ("net", "mnt", ...) to its
+	// path, /proc/<Pid>/ns/<type>; Cgroups are its cgroup directories.
+	Namespaces map[string]string
+	Cgroups    []string
 }
 
 // Stdio is how a container is attached to its caller.
@@ -74,9 +95,17 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 	// Until the command runs, a signal (^C) cancels the hooks at once.
 	hookCtx, watch := watchSignals(ctx, stdio.Signals)
 	defer watch.stop()
+	stage, signal := "vetoed", 0
+	if r.Hooks != nil {
+		// After everything else, clean-up included: post-stop hooks.
+		defer func() {
+			r.Hooks.PostStop(context.WithoutCancel(ctx), stopState(spec, stage, status, signal, retErr))
+		}()
+	}
 	if err := r.preClone(hookCtx, spec); err != nil {
 		return watch.status(ExitCode(err), err)
 	}
+	stage = "failed"
 	c, err := r.create(spec)
 	if err != nil {
 		return ExitCode(err), err
@@ -93,7 +122,9 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 	if sig := watch.stop(); sig != 0 { // it came as the command started
 		p.forward(sig)
 	}
+	stage = "ran"
 	end := p.wait(ctx, stdio.Signals)
+	signal = end.signal
 	switch {
 	case end.hungUp:
 		return end.status, ErrHangup
@@ -103,6 +134,22 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 		return end.status, fmt.Errorf("%w (-m %s)", ErrMemoryLimit, formatSize(spec.Limits.Memory))
 	}
 	return end.status, nil
+}
+
+// stopState describes a finished run to post-stop hooks.
+func stopState(spec *Spec, stage string, status, signal int, err error) StopState {
+	st := StopState{ID: spec.ID, Spec: *spec, Status: status, Reason: stage, OOM: errors.Is(err, ErrMemoryLimit)}
+	switch {
+	case stage != "ran":
+		if err != nil {
+			st.Detail = err.Error()
+		}
+	case signal != 0:
+		st.Reason, st.Signal = "killed", signal
+	default:
+		st.Reason = "exited"
+	}
+	return st
 }
 
 // signalWatch cancels the hooks of a starting container when a signal

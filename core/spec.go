@@ -41,6 +41,9 @@ type Spec struct {
 	WorkDir  string
 	ReadOnly bool    // the container's root is read-only (--read-only)
 	Tmpfs    []Tmpfs // tmpfs mounts (--tmpfs), only with Rootfs
+	// Labels are the user's KEY=VALUE notes on the container (--label),
+	// for plugins.
+	Labels map[string]string
 	// StorageSize bounds the container's writes to its root (the overlay's
 	// upper layer, a tmpfs) and each --tmpfs without a size: 0 means the
 	// default, the smaller of Limits.Memory and DefaultStorageSize.

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +50,13 @@ type Host struct {
 	timeout   time.Duration
 	logs      *logs
 	socketDir string // private (0700): the plugins' sockets, removed on Close
+	// preCloned are the plugins whose pre-clone ran for the current run:
+	// those owe it a post-stop.
+	preCloned []*managed
+	// postStops are post-stop calls still running: they go on after Run
+	// returned (the next prompt shows at once) and end before the next
+	// pre-clone, or Close.
+	postStops sync.WaitGroup
 }
 
 var _ core.Hooks = (*Host)(nil)
@@ -98,6 +106,7 @@ func Load(o Options) (_ *Host, retErr error) {
 // code after its Serve and its deferred functions run), and killed with its
 // process group after shutdownGrace. Their socket directory goes last.
 func (h *Host) Close() {
+	h.postStops.Wait()
 	var wg sync.WaitGroup
 	for _, m := range h.plugins {
 		wg.Add(1)
@@ -124,8 +133,11 @@ func (h *Host) Len() int { return len(h.plugins) }
 // that answers only env keeps the rest), and a plugin cannot take away a
 // container's own root: an edit may set Rootfs, not clear it.
 func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
-	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname, Rootfs: spec.Rootfs}
+	h.postStops.Wait() // the last run's clean-up is done before this run
+	h.preCloned = nil
+	s := toSDK(spec, spec.Rootfs)
 	for _, m := range h.plugins {
+		h.preCloned = append(h.preCloned, m)
 		before := s
 		err := m.call(ctx, h.timeout, hookPreClone, func(ctx context.Context, hooks sdk.Hooks) error {
 			return hooks.PreClone(ctx, &s)
@@ -143,6 +155,52 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 	}
 	spec.Args, spec.Env, spec.Hostname, spec.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
 	return nil
+}
+
+// PostStop calls, in reverse load order, the post-stop hooks of the
+// plugins whose pre-clone ran for this run. It returns at once: the calls
+// run in the background, off the path to the next prompt, and the next
+// PreClone (or Close) waits for them. Their errors go to the plugin log
+// (stderr), one line each; they never change the run's status.
+func (h *Host) PostStop(ctx context.Context, st core.StopState) {
+	plugins := h.preCloned
+	h.preCloned = nil
+	if len(plugins) == 0 {
+		return
+	}
+	state := sdk.StopState{ID: st.ID, Spec: toSDK(&st.Spec, st.Spec.Rootfs), Status: st.Status, Signal: st.Signal,
+		OOMKilled: st.OOM, Reason: st.Reason, Detail: st.Detail}
+	h.postStops.Add(1)
+	go func() {
+		defer h.postStops.Done()
+		for i := len(plugins) - 1; i >= 0; i-- {
+			m := plugins[i]
+			err := m.call(ctx, h.timeout, hookPostStop, func(ctx context.Context, hooks sdk.Hooks) error {
+				ps, ok := hooks.(sdk.PostStopper)
+				if !ok {
+					return sdk.ErrNotImplemented
+				}
+				s := state
+				return ps.PostStop(ctx, &s)
+			})
+			if err != nil {
+				fmt.Fprintf(h.logs.writer(m.name), "%v\n", err)
+			}
+		}
+	}()
+}
+
+// toSDK is a spec as plugins see it; rootfs is the root they can reach.
+func toSDK(spec *core.Spec, rootfs string) sdk.Spec {
+	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname, Rootfs: rootfs,
+		Limits: sdk.Limits{MemoryBytes: spec.Limits.Memory, CPUs: spec.Limits.CPUs, Pids: spec.Limits.Pids},
+		TTY:    spec.TTY, Interactive: spec.Interactive, User: spec.User, Labels: maps.Clone(spec.Labels),
+		ReadOnly: spec.ReadOnly, Privileged: spec.Security.Privileged}
+	s.Capabilities, _ = spec.Security.Capabilities()
+	for _, v := range spec.Volumes {
+		s.Volumes = append(s.Volumes, sdk.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
+	}
+	return s
 }
 
 // keepUnset takes back, from before, what an answer left empty.
@@ -166,9 +224,7 @@ func keepUnset(s, before sdk.Spec) sdk.Spec {
 func (h *Host) PostMount(ctx context.Context, st core.State) error {
 	// Spec.Rootfs is the container's root as the plugin can reach it from
 	// the host, writable: the overlay, through /proc/<pid>/root.
-	state := sdk.State{ID: st.ID, Pid: st.Pid, Spec: sdk.Spec{
-		ID: st.Spec.ID, Args: st.Spec.Args, Env: st.Spec.Env, Hostname: st.Spec.Hostname, Rootfs: st.Rootfs,
-	}}
+	state := sdk.State{ID: st.ID, Pid: st.Pid, Spec: toSDK(&st.Spec, st.Rootfs), Namespaces: st.Namespaces, Cgroups: st.Cgroups}
 	for _, m := range h.plugins {
 		err := m.call(ctx, h.timeout, hookPostMount, func(ctx context.Context, hooks sdk.Hooks) error {
 			s := state // each plugin gets its own copy

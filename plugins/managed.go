@@ -26,6 +26,7 @@ import (
 const (
 	hookPreClone  = "pre-clone"
 	hookPostMount = "post-mount"
+	hookPostStop  = "post-stop"
 )
 
 // HookError is a run ended by a plugin: its veto, its crash, its silence.

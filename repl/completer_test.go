@@ -25,7 +25,7 @@ func TestComplete(t *testing.T) {
 		{"help r", []string{"run"}},
 		{"run --h", []string{"--hostname"}},
 		{"run -", []string{"--cap-add", "--cap-drop", "--cpus", "--debug", "--device", "-e", "--env", "-h", "--hostname", "-i", "--interactive",
-			"-m", "--memory", "--pids-limit", "--privileged", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
+			"-l", "--label", "-m", "--memory", "--pids-limit", "--privileged", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
 			"-t", "--tty", "-u", "--user", "-v", "--volume", "-w", "--workdir"}},
 		{"run -m 64m s", []string{"sh", "sha256sum", "sleep"}},
 		{"run -v /a:/b ", nil},

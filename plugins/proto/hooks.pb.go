@@ -31,14 +31,25 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Spec is what a container will run; pre-clone hooks may change it.
+// Spec is what a container will run; pre-clone hooks may change fields
+// 2 to 5. Fields 6 on describe the container to plugins and are read-only:
+// a change there is ignored.
 type Spec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`     // container id, unique per run, set by mydocker
 	Args          []string               `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"` // command and arguments
 	Env           []string               `protobuf:"bytes,3,rep,name=env,proto3" json:"env,omitempty"`   // KEY=VALUE
 	Hostname      string                 `protobuf:"bytes,4,opt,name=hostname,proto3" json:"hostname,omitempty"`
-	Rootfs        string                 `protobuf:"bytes,5,opt,name=rootfs,proto3" json:"rootfs,omitempty"` // "" while the container shares the host's root
+	Rootfs        string                 `protobuf:"bytes,5,opt,name=rootfs,proto3" json:"rootfs,omitempty"`                                                                            // "" while the container shares the host's root
+	Volumes       []*Volume              `protobuf:"bytes,6,rep,name=volumes,proto3" json:"volumes,omitempty"`                                                                          // -v
+	Limits        *Limits                `protobuf:"bytes,7,opt,name=limits,proto3" json:"limits,omitempty"`                                                                            // -m, --cpus, --pids-limit
+	Tty           bool                   `protobuf:"varint,8,opt,name=tty,proto3" json:"tty,omitempty"`                                                                                 // -t
+	Interactive   bool                   `protobuf:"varint,9,opt,name=interactive,proto3" json:"interactive,omitempty"`                                                                 // -i
+	User          string                 `protobuf:"bytes,10,opt,name=user,proto3" json:"user,omitempty"`                                                                               // -u as given ("" is root)
+	Capabilities  []string               `protobuf:"bytes,11,rep,name=capabilities,proto3" json:"capabilities,omitempty"`                                                               // CAP_* names the container gets
+	Labels        map[string]string      `protobuf:"bytes,12,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // --label KEY=VALUE
+	ReadOnly      bool                   `protobuf:"varint,13,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`                                                      // --read-only
+	Privileged    bool                   `protobuf:"varint,14,opt,name=privileged,proto3" json:"privileged,omitempty"`                                                                  // --privileged
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -108,19 +119,206 @@ func (x *Spec) GetRootfs() string {
 	return ""
 }
 
+func (x *Spec) GetVolumes() []*Volume {
+	if x != nil {
+		return x.Volumes
+	}
+	return nil
+}
+
+func (x *Spec) GetLimits() *Limits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+func (x *Spec) GetTty() bool {
+	if x != nil {
+		return x.Tty
+	}
+	return false
+}
+
+func (x *Spec) GetInteractive() bool {
+	if x != nil {
+		return x.Interactive
+	}
+	return false
+}
+
+func (x *Spec) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *Spec) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *Spec) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *Spec) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+func (x *Spec) GetPrivileged() bool {
+	if x != nil {
+		return x.Privileged
+	}
+	return false
+}
+
+// Volume is a host path bind-mounted into the container.
+type Volume struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Container     string                 `protobuf:"bytes,2,opt,name=container,proto3" json:"container,omitempty"`
+	ReadOnly      bool                   `protobuf:"varint,3,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Volume) Reset() {
+	*x = Volume{}
+	mi := &file_hooks_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Volume) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Volume) ProtoMessage() {}
+
+func (x *Volume) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Volume.ProtoReflect.Descriptor instead.
+func (*Volume) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Volume) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *Volume) GetContainer() string {
+	if x != nil {
+		return x.Container
+	}
+	return ""
+}
+
+func (x *Volume) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+// Limits are a container's resource limits; 0 is none.
+type Limits struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemoryBytes   int64                  `protobuf:"varint,1,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	Cpus          float64                `protobuf:"fixed64,2,opt,name=cpus,proto3" json:"cpus,omitempty"`
+	Pids          int64                  `protobuf:"varint,3,opt,name=pids,proto3" json:"pids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Limits) Reset() {
+	*x = Limits{}
+	mi := &file_hooks_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Limits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Limits) ProtoMessage() {}
+
+func (x *Limits) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Limits.ProtoReflect.Descriptor instead.
+func (*Limits) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Limits) GetMemoryBytes() int64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *Limits) GetCpus() float64 {
+	if x != nil {
+		return x.Cpus
+	}
+	return 0
+}
+
+func (x *Limits) GetPids() int64 {
+	if x != nil {
+		return x.Pids
+	}
+	return 0
+}
+
 // State is a starting container as post-mount hooks see it.
 type State struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Pid           int64                  `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"` // the container init's pid in mydocker's pid namespace
 	Spec          *Spec                  `protobuf:"bytes,3,opt,name=spec,proto3" json:"spec,omitempty"`
+	Namespaces    map[string]string      `protobuf:"bytes,4,rep,name=namespaces,proto3" json:"namespaces,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // "net", "mnt", ...: /proc/<pid>/ns/<type>
+	Cgroups       []string               `protobuf:"bytes,5,rep,name=cgroups,proto3" json:"cgroups,omitempty"`                                                                                 // the container's cgroup directories
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *State) Reset() {
 	*x = State{}
-	mi := &file_hooks_proto_msgTypes[1]
+	mi := &file_hooks_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -132,7 +330,7 @@ func (x *State) String() string {
 func (*State) ProtoMessage() {}
 
 func (x *State) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[1]
+	mi := &file_hooks_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -145,7 +343,7 @@ func (x *State) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use State.ProtoReflect.Descriptor instead.
 func (*State) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{1}
+	return file_hooks_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *State) GetId() string {
@@ -169,6 +367,196 @@ func (x *State) GetSpec() *Spec {
 	return nil
 }
 
+func (x *State) GetNamespaces() map[string]string {
+	if x != nil {
+		return x.Namespaces
+	}
+	return nil
+}
+
+func (x *State) GetCgroups() []string {
+	if x != nil {
+		return x.Cgroups
+	}
+	return nil
+}
+
+// StopState is a container that ended, or whose start failed, as
+// post-stop hooks see it.
+type StopState struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Spec      *Spec                  `protobuf:"bytes,2,opt,name=spec,proto3" json:"spec,omitempty"`
+	Status    int32                  `protobuf:"varint,3,opt,name=status,proto3" json:"status,omitempty"`                        // the exit status: the command's, 128+N, or 125-127
+	Signal    int32                  `protobuf:"varint,4,opt,name=signal,proto3" json:"signal,omitempty"`                        // the signal that killed it, or 0
+	OomKilled bool                   `protobuf:"varint,5,opt,name=oom_killed,json=oomKilled,proto3" json:"oom_killed,omitempty"` // it reached its memory limit
+	// Why it ended: "exited", "killed" (by a signal), "vetoed" (a plugin's
+	// pre-clone), "failed" (a start step or a post-mount hook).
+	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	Detail        string `protobuf:"bytes,7,opt,name=detail,proto3" json:"detail,omitempty"` // the error, for vetoed and failed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StopState) Reset() {
+	*x = StopState{}
+	mi := &file_hooks_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StopState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StopState) ProtoMessage() {}
+
+func (x *StopState) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StopState.ProtoReflect.Descriptor instead.
+func (*StopState) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StopState) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StopState) GetSpec() *Spec {
+	if x != nil {
+		return x.Spec
+	}
+	return nil
+}
+
+func (x *StopState) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *StopState) GetSignal() int32 {
+	if x != nil {
+		return x.Signal
+	}
+	return 0
+}
+
+func (x *StopState) GetOomKilled() bool {
+	if x != nil {
+		return x.OomKilled
+	}
+	return false
+}
+
+func (x *StopState) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *StopState) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type PostStopRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *StopState             `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostStopRequest) Reset() {
+	*x = PostStopRequest{}
+	mi := &file_hooks_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostStopRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostStopRequest) ProtoMessage() {}
+
+func (x *PostStopRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostStopRequest.ProtoReflect.Descriptor instead.
+func (*PostStopRequest) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PostStopRequest) GetState() *StopState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+type PostStopResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostStopResponse) Reset() {
+	*x = PostStopResponse{}
+	mi := &file_hooks_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostStopResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostStopResponse) ProtoMessage() {}
+
+func (x *PostStopResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostStopResponse.ProtoReflect.Descriptor instead.
+func (*PostStopResponse) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{6}
+}
+
 type PreCloneRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Spec          *Spec                  `protobuf:"bytes,1,opt,name=spec,proto3" json:"spec,omitempty"`
@@ -178,7 +566,7 @@ type PreCloneRequest struct {
 
 func (x *PreCloneRequest) Reset() {
 	*x = PreCloneRequest{}
-	mi := &file_hooks_proto_msgTypes[2]
+	mi := &file_hooks_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -190,7 +578,7 @@ func (x *PreCloneRequest) String() string {
 func (*PreCloneRequest) ProtoMessage() {}
 
 func (x *PreCloneRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[2]
+	mi := &file_hooks_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -203,7 +591,7 @@ func (x *PreCloneRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreCloneRequest.ProtoReflect.Descriptor instead.
 func (*PreCloneRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{2}
+	return file_hooks_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PreCloneRequest) GetSpec() *Spec {
@@ -222,7 +610,7 @@ type PreCloneResponse struct {
 
 func (x *PreCloneResponse) Reset() {
 	*x = PreCloneResponse{}
-	mi := &file_hooks_proto_msgTypes[3]
+	mi := &file_hooks_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +622,7 @@ func (x *PreCloneResponse) String() string {
 func (*PreCloneResponse) ProtoMessage() {}
 
 func (x *PreCloneResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[3]
+	mi := &file_hooks_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +635,7 @@ func (x *PreCloneResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreCloneResponse.ProtoReflect.Descriptor instead.
 func (*PreCloneResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{3}
+	return file_hooks_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PreCloneResponse) GetSpec() *Spec {
@@ -266,7 +654,7 @@ type PostMountRequest struct {
 
 func (x *PostMountRequest) Reset() {
 	*x = PostMountRequest{}
-	mi := &file_hooks_proto_msgTypes[4]
+	mi := &file_hooks_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -278,7 +666,7 @@ func (x *PostMountRequest) String() string {
 func (*PostMountRequest) ProtoMessage() {}
 
 func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[4]
+	mi := &file_hooks_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -291,7 +679,7 @@ func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountRequest.ProtoReflect.Descriptor instead.
 func (*PostMountRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{4}
+	return file_hooks_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PostMountRequest) GetState() *State {
@@ -309,7 +697,7 @@ type PostMountResponse struct {
 
 func (x *PostMountResponse) Reset() {
 	*x = PostMountResponse{}
-	mi := &file_hooks_proto_msgTypes[5]
+	mi := &file_hooks_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +709,7 @@ func (x *PostMountResponse) String() string {
 func (*PostMountResponse) ProtoMessage() {}
 
 func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[5]
+	mi := &file_hooks_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,34 +722,77 @@ func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountResponse.ProtoReflect.Descriptor instead.
 func (*PostMountResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{5}
+	return file_hooks_proto_rawDescGZIP(), []int{10}
 }
 
 var File_hooks_proto protoreflect.FileDescriptor
 
 const file_hooks_proto_rawDesc = "" +
 	"\n" +
-	"\vhooks.proto\x12\x11mydocker.hooks.v1\"p\n" +
+	"\vhooks.proto\x12\x11mydocker.hooks.v1\"\xf9\x03\n" +
 	"\x04Spec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04args\x18\x02 \x03(\tR\x04args\x12\x10\n" +
 	"\x03env\x18\x03 \x03(\tR\x03env\x12\x1a\n" +
 	"\bhostname\x18\x04 \x01(\tR\bhostname\x12\x16\n" +
-	"\x06rootfs\x18\x05 \x01(\tR\x06rootfs\"V\n" +
+	"\x06rootfs\x18\x05 \x01(\tR\x06rootfs\x123\n" +
+	"\avolumes\x18\x06 \x03(\v2\x19.mydocker.hooks.v1.VolumeR\avolumes\x121\n" +
+	"\x06limits\x18\a \x01(\v2\x19.mydocker.hooks.v1.LimitsR\x06limits\x12\x10\n" +
+	"\x03tty\x18\b \x01(\bR\x03tty\x12 \n" +
+	"\vinteractive\x18\t \x01(\bR\vinteractive\x12\x12\n" +
+	"\x04user\x18\n" +
+	" \x01(\tR\x04user\x12\"\n" +
+	"\fcapabilities\x18\v \x03(\tR\fcapabilities\x12;\n" +
+	"\x06labels\x18\f \x03(\v2#.mydocker.hooks.v1.Spec.LabelsEntryR\x06labels\x12\x1b\n" +
+	"\tread_only\x18\r \x01(\bR\breadOnly\x12\x1e\n" +
+	"\n" +
+	"privileged\x18\x0e \x01(\bR\n" +
+	"privileged\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +
+	"\x06Volume\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x1c\n" +
+	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1b\n" +
+	"\tread_only\x18\x03 \x01(\bR\breadOnly\"S\n" +
+	"\x06Limits\x12!\n" +
+	"\fmemory_bytes\x18\x01 \x01(\x03R\vmemoryBytes\x12\x12\n" +
+	"\x04cpus\x18\x02 \x01(\x01R\x04cpus\x12\x12\n" +
+	"\x04pids\x18\x03 \x01(\x03R\x04pids\"\xf9\x01\n" +
 	"\x05State\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03pid\x18\x02 \x01(\x03R\x03pid\x12+\n" +
-	"\x04spec\x18\x03 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\">\n" +
+	"\x04spec\x18\x03 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\x12H\n" +
+	"\n" +
+	"namespaces\x18\x04 \x03(\v2(.mydocker.hooks.v1.State.NamespacesEntryR\n" +
+	"namespaces\x12\x18\n" +
+	"\acgroups\x18\x05 \x03(\tR\acgroups\x1a=\n" +
+	"\x0fNamespacesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc7\x01\n" +
+	"\tStopState\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12+\n" +
+	"\x04spec\x18\x02 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\x05R\x06status\x12\x16\n" +
+	"\x06signal\x18\x04 \x01(\x05R\x06signal\x12\x1d\n" +
+	"\n" +
+	"oom_killed\x18\x05 \x01(\bR\toomKilled\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06detail\x18\a \x01(\tR\x06detail\"E\n" +
+	"\x0fPostStopRequest\x122\n" +
+	"\x05state\x18\x01 \x01(\v2\x1c.mydocker.hooks.v1.StopStateR\x05state\"\x12\n" +
+	"\x10PostStopResponse\">\n" +
 	"\x0fPreCloneRequest\x12+\n" +
 	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\"?\n" +
 	"\x10PreCloneResponse\x12+\n" +
 	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\"B\n" +
 	"\x10PostMountRequest\x12.\n" +
 	"\x05state\x18\x01 \x01(\v2\x18.mydocker.hooks.v1.StateR\x05state\"\x13\n" +
-	"\x11PostMountResponse2\xb4\x01\n" +
+	"\x11PostMountResponse2\x89\x02\n" +
 	"\x05Hooks\x12S\n" +
 	"\bPreClone\x12\".mydocker.hooks.v1.PreCloneRequest\x1a#.mydocker.hooks.v1.PreCloneResponse\x12V\n" +
-	"\tPostMount\x12#.mydocker.hooks.v1.PostMountRequest\x1a$.mydocker.hooks.v1.PostMountResponseB4Z2github.com/mydocker/mydocker/plugins/proto;hookspbb\x06proto3"
+	"\tPostMount\x12#.mydocker.hooks.v1.PostMountRequest\x1a$.mydocker.hooks.v1.PostMountResponse\x12S\n" +
+	"\bPostStop\x12\".mydocker.hooks.v1.PostStopRequest\x1a#.mydocker.hooks.v1.PostStopResponseB4Z2github.com/mydocker/mydocker/plugins/proto;hookspbb\x06proto3"
 
 var (
 	file_hooks_proto_rawDescOnce sync.Once
@@ -375,29 +806,44 @@ func file_hooks_proto_rawDescGZIP() []byte {
 	return file_hooks_proto_rawDescData
 }
 
-var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_hooks_proto_goTypes = []any{
 	(*Spec)(nil),              // 0: mydocker.hooks.v1.Spec
-	(*State)(nil),             // 1: mydocker.hooks.v1.State
-	(*PreCloneRequest)(nil),   // 2: mydocker.hooks.v1.PreCloneRequest
-	(*PreCloneResponse)(nil),  // 3: mydocker.hooks.v1.PreCloneResponse
-	(*PostMountRequest)(nil),  // 4: mydocker.hooks.v1.PostMountRequest
-	(*PostMountResponse)(nil), // 5: mydocker.hooks.v1.PostMountResponse
+	(*Volume)(nil),            // 1: mydocker.hooks.v1.Volume
+	(*Limits)(nil),            // 2: mydocker.hooks.v1.Limits
+	(*State)(nil),             // 3: mydocker.hooks.v1.State
+	(*StopState)(nil),         // 4: mydocker.hooks.v1.StopState
+	(*PostStopRequest)(nil),   // 5: mydocker.hooks.v1.PostStopRequest
+	(*PostStopResponse)(nil),  // 6: mydocker.hooks.v1.PostStopResponse
+	(*PreCloneRequest)(nil),   // 7: mydocker.hooks.v1.PreCloneRequest
+	(*PreCloneResponse)(nil),  // 8: mydocker.hooks.v1.PreCloneResponse
+	(*PostMountRequest)(nil),  // 9: mydocker.hooks.v1.PostMountRequest
+	(*PostMountResponse)(nil), // 10: mydocker.hooks.v1.PostMountResponse
+	nil,                       // 11: mydocker.hooks.v1.Spec.LabelsEntry
+	nil,                       // 12: mydocker.hooks.v1.State.NamespacesEntry
 }
 var file_hooks_proto_depIdxs = []int32{
-	0, // 0: mydocker.hooks.v1.State.spec:type_name -> mydocker.hooks.v1.Spec
-	0, // 1: mydocker.hooks.v1.PreCloneRequest.spec:type_name -> mydocker.hooks.v1.Spec
-	0, // 2: mydocker.hooks.v1.PreCloneResponse.spec:type_name -> mydocker.hooks.v1.Spec
-	1, // 3: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
-	2, // 4: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
-	4, // 5: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
-	3, // 6: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
-	5, // 7: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1,  // 0: mydocker.hooks.v1.Spec.volumes:type_name -> mydocker.hooks.v1.Volume
+	2,  // 1: mydocker.hooks.v1.Spec.limits:type_name -> mydocker.hooks.v1.Limits
+	11, // 2: mydocker.hooks.v1.Spec.labels:type_name -> mydocker.hooks.v1.Spec.LabelsEntry
+	0,  // 3: mydocker.hooks.v1.State.spec:type_name -> mydocker.hooks.v1.Spec
+	12, // 4: mydocker.hooks.v1.State.namespaces:type_name -> mydocker.hooks.v1.State.NamespacesEntry
+	0,  // 5: mydocker.hooks.v1.StopState.spec:type_name -> mydocker.hooks.v1.Spec
+	4,  // 6: mydocker.hooks.v1.PostStopRequest.state:type_name -> mydocker.hooks.v1.StopState
+	0,  // 7: mydocker.hooks.v1.PreCloneRequest.spec:type_name -> mydocker.hooks.v1.Spec
+	0,  // 8: mydocker.hooks.v1.PreCloneResponse.spec:type_name -> mydocker.hooks.v1.Spec
+	3,  // 9: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
+	7,  // 10: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
+	9,  // 11: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
+	5,  // 12: mydocker.hooks.v1.Hooks.PostStop:input_type -> mydocker.hooks.v1.PostStopRequest
+	8,  // 13: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
+	10, // 14: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
+	6,  // 15: mydocker.hooks.v1.Hooks.PostStop:output_type -> mydocker.hooks.v1.PostStopResponse
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_hooks_proto_init() }
@@ -411,7 +857,7 @@ func file_hooks_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hooks_proto_rawDesc), len(file_hooks_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Hooks_PreClone_FullMethodName  = "/mydocker.hooks.v1.Hooks/PreClone"
 	Hooks_PostMount_FullMethodName = "/mydocker.hooks.v1.Hooks/PostMount"
+	Hooks_PostStop_FullMethodName  = "/mydocker.hooks.v1.Hooks/PostStop"
 )
 
 // HooksClient is the client API for Hooks service.
@@ -39,9 +40,14 @@ const (
 //
 // Hooks is served by every plugin. An error status vetoes (pre-clone) or
 // aborts (post-mount) the run; its message is shown to the user.
+//
+// PostStop is called once for every container whose pre-clone hooks ran,
+// after it ended or failed, in reverse load order; its errors are
+// reported and never change the container's status.
 type HooksClient interface {
 	PreClone(ctx context.Context, in *PreCloneRequest, opts ...grpc.CallOption) (*PreCloneResponse, error)
 	PostMount(ctx context.Context, in *PostMountRequest, opts ...grpc.CallOption) (*PostMountResponse, error)
+	PostStop(ctx context.Context, in *PostStopRequest, opts ...grpc.CallOption) (*PostStopResponse, error)
 }
 
 type hooksClient struct {
@@ -72,15 +78,30 @@ func (c *hooksClient) PostMount(ctx context.Context, in *PostMountRequest, opts 
 	return out, nil
 }
 
+func (c *hooksClient) PostStop(ctx context.Context, in *PostStopRequest, opts ...grpc.CallOption) (*PostStopResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PostStopResponse)
+	err := c.cc.Invoke(ctx, Hooks_PostStop_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HooksServer is the server API for Hooks service.
 // All implementations must embed UnimplementedHooksServer
 // for forward compatibility.
 //
 // Hooks is served by every plugin. An error status vetoes (pre-clone) or
 // aborts (post-mount) the run; its message is shown to the user.
+//
+// PostStop is called once for every container whose pre-clone hooks ran,
+// after it ended or failed, in reverse load order; its errors are
+// reported and never change the container's status.
 type HooksServer interface {
 	PreClone(context.Context, *PreCloneRequest) (*PreCloneResponse, error)
 	PostMount(context.Context, *PostMountRequest) (*PostMountResponse, error)
+	PostStop(context.Context, *PostStopRequest) (*PostStopResponse, error)
 	mustEmbedUnimplementedHooksServer()
 }
 
@@ -96,6 +117,9 @@ func (UnimplementedHooksServer) PreClone(context.Context, *PreCloneRequest) (*Pr
 }
 func (UnimplementedHooksServer) PostMount(context.Context, *PostMountRequest) (*PostMountResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PostMount not implemented")
+}
+func (UnimplementedHooksServer) PostStop(context.Context, *PostStopRequest) (*PostStopResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PostStop not implemented")
 }
 func (UnimplementedHooksServer) mustEmbedUnimplementedHooksServer() {}
 func (UnimplementedHooksServer) testEmbeddedByValue()               {}
@@ -154,6 +178,24 @@ func _Hooks_PostMount_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Hooks_PostStop_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PostStopRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HooksServer).PostStop(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Hooks_PostStop_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HooksServer).PostStop(ctx, req.(*PostStopRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Hooks_ServiceDesc is the grpc.ServiceDesc for Hooks service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -168,6 +210,10 @@ var Hooks_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PostMount",
 			Handler:    _Hooks_PostMount_Handler,
+		},
+		{
+			MethodName: "PostStop",
+			Handler:    _Hooks_PostStop_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -25,6 +25,15 @@ func (c *grpcClient) PreClone(ctx context.Context, spec *Spec) error {
 func (c *grpcClient) PostMount(ctx context.Context, state *State) error {
 	_, err := c.stub.PostMount(ctx, &hookspb.PostMountRequest{State: &hookspb.State{
 		Id: state.ID, Pid: int64(state.Pid), Spec: specToProto(&state.Spec),
+		Namespaces: state.Namespaces, Cgroups: state.Cgroups,
+	}})
+	return clientError(err)
+}
+
+func (c *grpcClient) PostStop(ctx context.Context, st *StopState) error {
+	_, err := c.stub.PostStop(ctx, &hookspb.PostStopRequest{State: &hookspb.StopState{
+		Id: st.ID, Spec: specToProto(&st.Spec), Status: int32(st.Status), Signal: int32(st.Signal),
+		OomKilled: st.OOMKilled, Reason: st.Reason, Detail: st.Detail,
 	}})
 	return clientError(err)
 }
@@ -77,11 +86,26 @@ func (s *grpcServer) PreClone(ctx context.Context, req *hookspb.PreCloneRequest)
 
 func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountRequest) (*hookspb.PostMountResponse, error) {
 	st := req.GetState()
-	state := &State{ID: st.GetId(), Pid: int(st.GetPid()), Spec: specFromProto(st.GetSpec())}
+	state := &State{ID: st.GetId(), Pid: int(st.GetPid()), Spec: specFromProto(st.GetSpec()),
+		Namespaces: st.GetNamespaces(), Cgroups: st.GetCgroups()}
 	if err := s.impl.PostMount(ctx, state); err != nil {
 		return nil, serverError(err)
 	}
 	return &hookspb.PostMountResponse{}, nil
+}
+
+func (s *grpcServer) PostStop(ctx context.Context, req *hookspb.PostStopRequest) (*hookspb.PostStopResponse, error) {
+	ps, ok := s.impl.(PostStopper)
+	if !ok {
+		return nil, serverError(ErrNotImplemented)
+	}
+	st := req.GetState()
+	state := &StopState{ID: st.GetId(), Spec: specFromProto(st.GetSpec()), Status: int(st.GetStatus()),
+		Signal: int(st.GetSignal()), OOMKilled: st.GetOomKilled(), Reason: st.GetReason(), Detail: st.GetDetail()}
+	if err := ps.PostStop(ctx, state); err != nil {
+		return nil, serverError(err)
+	}
+	return &hookspb.PostStopResponse{}, nil
 }
 
 // serverError is how a hook's error travels: ErrNotImplemented as the
@@ -98,9 +122,24 @@ func serverError(err error) error {
 }
 
 func specToProto(s *Spec) *hookspb.Spec {
-	return &hookspb.Spec{Id: s.ID, Args: s.Args, Env: s.Env, Hostname: s.Hostname, Rootfs: s.Rootfs}
+	p := &hookspb.Spec{Id: s.ID, Args: s.Args, Env: s.Env, Hostname: s.Hostname, Rootfs: s.Rootfs,
+		Limits: &hookspb.Limits{MemoryBytes: s.Limits.MemoryBytes, Cpus: s.Limits.CPUs, Pids: s.Limits.Pids},
+		Tty:    s.TTY, Interactive: s.Interactive, User: s.User, Capabilities: s.Capabilities, Labels: s.Labels,
+		ReadOnly: s.ReadOnly, Privileged: s.Privileged}
+	for _, v := range s.Volumes {
+		p.Volumes = append(p.Volumes, &hookspb.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
+	}
+	return p
 }
 
 func specFromProto(p *hookspb.Spec) Spec {
-	return Spec{ID: p.GetId(), Args: p.GetArgs(), Env: p.GetEnv(), Hostname: p.GetHostname(), Rootfs: p.GetRootfs()}
+	l := p.GetLimits()
+	s := Spec{ID: p.GetId(), Args: p.GetArgs(), Env: p.GetEnv(), Hostname: p.GetHostname(), Rootfs: p.GetRootfs(),
+		Limits: Limits{MemoryBytes: l.GetMemoryBytes(), CPUs: l.GetCpus(), Pids: l.GetPids()},
+		TTY:    p.GetTty(), Interactive: p.GetInteractive(), User: p.GetUser(), Capabilities: p.GetCapabilities(),
+		Labels: p.GetLabels(), ReadOnly: p.GetReadOnly(), Privileged: p.GetPrivileged()}
+	for _, v := range p.GetVolumes() {
+		s.Volumes = append(s.Volumes, Volume{Host: v.GetHost(), Container: v.GetContainer(), ReadOnly: v.GetReadOnly()})
+	}
+	return s
 }

@@ -24,7 +24,9 @@ import (
 )
 
 // Spec is what a container will run. Pre-clone hooks see it and may change
-// it in place; mydocker validates the result like user input.
+// Args, Env, Hostname and Rootfs in place; mydocker validates the result
+// like user input. The fields after Rootfs describe the container and are
+// read-only: a change there is ignored.
 type Spec struct {
 	ID       string   // container id, unique per run, set by mydocker (read-only)
 	Args     []string // command and arguments
@@ -33,8 +35,32 @@ type Spec struct {
 	// Rootfs is "" while the container shares the host's root. In
 	// pre-clone it is the --rootfs directory (a plugin may set it); in
 	// post-mount it is the container's mounted root as reachable from the
-	// host, writable (what the plugin writes there the command sees).
+	// host, writable (what the plugin writes there the command sees: use
+	// InRoot to write there safely).
 	Rootfs string
+
+	Volumes      []Volume          // -v
+	Limits       Limits            // -m, --cpus, --pids-limit
+	TTY          bool              // -t
+	Interactive  bool              // -i
+	User         string            // -u as given; "" is root
+	Capabilities []string          // the CAP_* names the container gets
+	Labels       map[string]string // --label KEY=VALUE
+	ReadOnly     bool              // --read-only
+	Privileged   bool              // --privileged
+}
+
+// Volume is a host path bind-mounted into the container (-v).
+type Volume struct {
+	Host, Container string
+	ReadOnly        bool
+}
+
+// Limits are a container's resource limits; 0 is none.
+type Limits struct {
+	MemoryBytes int64
+	CPUs        float64
+	Pids        int64
 }
 
 // State is what post-mount hooks see: the container's init has made its
@@ -43,6 +69,35 @@ type State struct {
 	ID   string
 	Pid  int // the container init's pid in mydocker's pid namespace
 	Spec Spec
+	// Namespaces maps a namespace type ("net", "mnt", "pid", "uts",
+	// "ipc", "cgroup") to its path, /proc/<Pid>/ns/<type>, to setns into.
+	Namespaces map[string]string
+	Cgroups    []string // the container's cgroup directories
+}
+
+// StopState is what post-stop hooks see: a container that ended, or
+// whose start failed after the pre-clone hooks ran.
+type StopState struct {
+	ID   string
+	Spec Spec
+	// Status is the exit status: the command's own, 128+N when it died of
+	// signal N, 125 to 127 when mydocker could not run it.
+	Status    int
+	Signal    int  // the signal that killed it, or 0
+	OOMKilled bool // it reached its memory limit
+	// Reason is why it ended: "exited", "killed" (by a signal), "vetoed"
+	// (a pre-clone hook, possibly of a later plugin), or "failed" (a start
+	// step or a post-mount hook). Detail is the error for the last two.
+	Reason, Detail string
+}
+
+// PostStopper is implemented by plugins that clean up after containers.
+// PostStop is called once for every container whose pre-clone hooks ran,
+// after it ended or failed, in reverse load order. Its error is reported
+// and never changes the container's status. It is a separate interface so
+// that plugins written before it existed still build.
+type PostStopper interface {
+	PostStop(ctx context.Context, state *StopState) error
 }
 
 // Hooks is what a plugin implements. Embed NoopHooks to implement only some.
@@ -65,6 +120,9 @@ func (NoopHooks) PreClone(context.Context, *Spec) error { return ErrNotImplement
 
 // PostMount returns ErrNotImplemented.
 func (NoopHooks) PostMount(context.Context, *State) error { return ErrNotImplemented }
+
+// PostStop returns ErrNotImplemented.
+func (NoopHooks) PostStop(context.Context, *StopState) error { return ErrNotImplemented }
 
 // ErrNotImplemented, returned by a hook, tells mydocker that this plugin
 // does not hook here. It is not a failure: mydocker stops calling that hook

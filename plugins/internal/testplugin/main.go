@@ -19,6 +19,7 @@
 //	after-serve writes $TESTPLUGIN_DIR/after-serve once Serve returns (graceful shutdown)
 //	clear-all   pre-clone answers with every field empty (as a plugin sending only what it changed)
 //	bad-host    pre-clone sets an invalid hostname
+//	poststop-X  post-stop appends "X reason status signal detail labels memory" to $TESTPLUGIN_DIR/poststop
 package main
 
 import (
@@ -99,6 +100,20 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 		return os.WriteFile(filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "mark"), []byte(mark), 0o644)
 	}
 	return nil
+}
+
+func (h hooks) PostStop(_ context.Context, st *sdk.StopState) error {
+	tag, ok := strings.CutPrefix(h.name, "poststop-")
+	if !ok {
+		return sdk.ErrNotImplemented
+	}
+	f, err := os.OpenFile(filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "poststop"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "%s %s %d %d %q %v %d\n", tag, st.Reason, st.Status, st.Signal, st.Detail, st.Spec.Labels, st.Spec.Limits.MemoryBytes)
+	return err
 }
 
 func main() {
