@@ -147,6 +147,7 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 		}
 		s = keepUnset(s, before)
 		s.ID = spec.ID
+		h.logs.debugEdit(m.name, before, s)
 		trial := *spec
 		trial.Args, trial.Env, trial.Hostname, trial.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
 		if err := trial.Validate(); err != nil {

@@ -222,3 +222,12 @@ func TestInterruptCancelsAHook(t *testing.T) {
 		t.Errorf("status %d err %v", status, err)
 	}
 }
+
+// With --debug, each plugin's edit is shown, naming the plugin.
+func TestDebugShowsEdits(t *testing.T) {
+	h, logs := load(t, Options{Debug: true}, "edit-a", "noop")
+	runIn(t, h, "-e", "CHAIN=x", "true")
+	if !strings.Contains(logs.String(), `edit-a: debug: pre-clone changed env`) || !strings.Contains(logs.String(), `"CHAIN=xa"`) || strings.Contains(logs.String(), "noop: debug: pre-clone changed") {
+		t.Errorf("debug log:\n%s", logs)
+	}
+}

@@ -2,10 +2,15 @@ package plugins
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
 // logs routes what plugins say to mydocker's stderr, each line prefixed
@@ -39,6 +44,29 @@ func newLogs(out io.Writer, debug bool) *logs {
 // arrive through Named(pluginName) and pass; the rest is go-plugin's.
 func (l *logs) forGoPlugin() hclog.Logger {
 	return &goPluginLogger{Logger: l.base, debug: l.debug}
+}
+
+// debugEdit says, with --debug, which fields a plugin's pre-clone changed.
+func (l *logs) debugEdit(name string, before, after sdk.Spec) {
+	if !l.debug {
+		return
+	}
+	var changed []string
+	if !slices.Equal(before.Args, after.Args) {
+		changed = append(changed, fmt.Sprintf("args %q -> %q", before.Args, after.Args))
+	}
+	if !slices.Equal(before.Env, after.Env) {
+		changed = append(changed, fmt.Sprintf("env %q -> %q", before.Env, after.Env))
+	}
+	if before.Hostname != after.Hostname {
+		changed = append(changed, fmt.Sprintf("hostname %q -> %q", before.Hostname, after.Hostname))
+	}
+	if before.Rootfs != after.Rootfs {
+		changed = append(changed, fmt.Sprintf("rootfs %q -> %q", before.Rootfs, after.Rootfs))
+	}
+	if len(changed) > 0 {
+		fmt.Fprintf(l.writer(name), "debug: pre-clone changed %s\n", strings.Join(changed, "; "))
+	}
 }
 
 // writer prefixes each line written to it with the plugin's name.
