@@ -69,6 +69,10 @@ func (m *managed) start() error {
 		return fmt.Errorf("plugin %s: %w", m.path, err)
 	}
 	cmd := exec.Command(m.path)
+	// The plugin's socket goes in a directory of the Host's (0700),
+	// removed with it, never loose in /tmp. (go-plugin passes its own
+	// UnixSocketConfig only to custom runners.)
+	cmd.Env = []string{plugin.EnvUnixSocketDir + "=" + m.socketDir}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Pdeathsig: syscall.SIGKILL, // dies with mydocker, even on SIGKILL
 		Setpgid:   true,            // never gets the terminal's ^C or ^Z
@@ -80,9 +84,6 @@ func (m *managed) start() error {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     m.startTimeout,
 		SecureConfig:     m.secureConfig(),
-		// The plugin's socket goes in a directory of the Host's (0700),
-		// removed with it, never loose in /tmp.
-		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: m.socketDir},
 		Logger:           l.forGoPlugin(),
 		SyncStdout:       l.writer(m.name),
 		SyncStderr:       l.writer(m.name),
