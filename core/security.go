@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moby/sys/capability"
 	"golang.org/x/sys/unix"
@@ -112,11 +113,20 @@ func (s *Security) Capabilities() ([]string, error) {
 	return names, nil
 }
 
-// inBoundingSet reports whether this process may still have c.
-func inBoundingSet(c capability.Cap) bool {
-	in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
-	return err == nil && in == 1
-}
+// inBoundingSet reports whether this process may still have c. The set
+// is read once: a process's bounding set only ever shrinks, and mydocker
+// never shrinks its own.
+func inBoundingSet(c capability.Cap) bool { return ownBoundingSet()[c] }
+
+var ownBoundingSet = sync.OnceValue(func() map[capability.Cap]bool {
+	set := map[capability.Cap]bool{}
+	for _, c := range knownCaps {
+		if in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err == nil && in == 1 {
+			set[c] = true
+		}
+	}
+	return set
+})
 
 func canonicalCaps(flag string, names []string) ([]string, error) {
 	out := make([]string, 0, len(names))

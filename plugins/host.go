@@ -147,6 +147,9 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 		}
 		s = keepUnset(s, before)
 		s.ID = spec.ID
+		if !edited(before, s) {
+			continue
+		}
 		h.logs.debugEdit(m.name, before, s)
 		trial := *spec
 		trial.Args, trial.Env, trial.Hostname, trial.Rootfs = s.Args, s.Env, s.Hostname, s.Rootfs
@@ -202,6 +205,12 @@ func toSDK(spec *core.Spec, rootfs string) sdk.Spec {
 		s.Volumes = append(s.Volumes, sdk.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
 	}
 	return s
+}
+
+// edited reports whether a pre-clone changed a field plugins may change.
+func edited(before, after sdk.Spec) bool {
+	return !slices.Equal(before.Args, after.Args) || !slices.Equal(before.Env, after.Env) ||
+		before.Hostname != after.Hostname || before.Rootfs != after.Rootfs
 }
 
 // keepUnset takes back, from before, what an answer left empty.
