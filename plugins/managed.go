@@ -79,7 +79,7 @@ func (m *managed) start() error {
 	}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
-		Plugins:          sdk.PluginSet(nil),
+		VersionedPlugins: sdk.VersionedPluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     m.startTimeout,

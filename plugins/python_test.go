@@ -32,6 +32,15 @@ func pythonPlugin(tb testing.TB) string {
 // env (the rest stays), vetoes with PERMISSION_DENIED, does not implement
 // post-mount, hears post-stop, and is shut down gracefully.
 func TestPythonPlugin(t *testing.T) {
+	for _, protocol := range []string{"2", "1"} {
+		t.Run("protocol "+protocol, func(t *testing.T) {
+			t.Setenv("PY_PLUGIN_PROTOCOL", protocol)
+			testPythonPlugin(t)
+		})
+	}
+}
+
+func testPythonPlugin(t *testing.T) {
 	requireRoot(t)
 	path := pythonPlugin(t)
 	log := filepath.Join(t.TempDir(), "poststop")

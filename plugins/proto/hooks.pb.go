@@ -601,9 +601,14 @@ func (x *PreCloneRequest) GetSpec() *Spec {
 	return nil
 }
 
+// PreCloneResponse carries the plugin's changes. Protocol version 2
+// plugins answer with edit: the fields they change, each with presence, so
+// an absent field is unchanged. Version 1 plugins answer with spec, the
+// whole spec as they left it, where an empty field also means unchanged.
 type PreCloneResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Spec          *Spec                  `protobuf:"bytes,1,opt,name=spec,proto3" json:"spec,omitempty"` // the spec as the plugin left it
+	Spec          *Spec                  `protobuf:"bytes,1,opt,name=spec,proto3" json:"spec,omitempty"` // version 1: the spec as the plugin left it
+	Edit          *SpecEdit              `protobuf:"bytes,2,opt,name=edit,proto3" json:"edit,omitempty"` // version 2: only what the plugin changes
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -645,6 +650,128 @@ func (x *PreCloneResponse) GetSpec() *Spec {
 	return nil
 }
 
+func (x *PreCloneResponse) GetEdit() *SpecEdit {
+	if x != nil {
+		return x.Edit
+	}
+	return nil
+}
+
+// SpecEdit is a pre-clone hook's changes: a field that is set replaces
+// the spec's; an unset one leaves it.
+type SpecEdit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Args          *StringList            `protobuf:"bytes,1,opt,name=args,proto3" json:"args,omitempty"` // a message field: present or not
+	Env           *StringList            `protobuf:"bytes,2,opt,name=env,proto3" json:"env,omitempty"`
+	Hostname      *string                `protobuf:"bytes,3,opt,name=hostname,proto3,oneof" json:"hostname,omitempty"`
+	Rootfs        *string                `protobuf:"bytes,4,opt,name=rootfs,proto3,oneof" json:"rootfs,omitempty"` // may be set, never cleared
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SpecEdit) Reset() {
+	*x = SpecEdit{}
+	mi := &file_hooks_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SpecEdit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SpecEdit) ProtoMessage() {}
+
+func (x *SpecEdit) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SpecEdit.ProtoReflect.Descriptor instead.
+func (*SpecEdit) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SpecEdit) GetArgs() *StringList {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *SpecEdit) GetEnv() *StringList {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *SpecEdit) GetHostname() string {
+	if x != nil && x.Hostname != nil {
+		return *x.Hostname
+	}
+	return ""
+}
+
+func (x *SpecEdit) GetRootfs() string {
+	if x != nil && x.Rootfs != nil {
+		return *x.Rootfs
+	}
+	return ""
+}
+
+// StringList is a list with presence (a repeated field has none).
+type StringList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        []string               `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StringList) Reset() {
+	*x = StringList{}
+	mi := &file_hooks_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StringList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StringList) ProtoMessage() {}
+
+func (x *StringList) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StringList.ProtoReflect.Descriptor instead.
+func (*StringList) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StringList) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
 type PostMountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	State         *State                 `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
@@ -654,7 +781,7 @@ type PostMountRequest struct {
 
 func (x *PostMountRequest) Reset() {
 	*x = PostMountRequest{}
-	mi := &file_hooks_proto_msgTypes[9]
+	mi := &file_hooks_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -666,7 +793,7 @@ func (x *PostMountRequest) String() string {
 func (*PostMountRequest) ProtoMessage() {}
 
 func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[9]
+	mi := &file_hooks_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -679,7 +806,7 @@ func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountRequest.ProtoReflect.Descriptor instead.
 func (*PostMountRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{9}
+	return file_hooks_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PostMountRequest) GetState() *State {
@@ -697,7 +824,7 @@ type PostMountResponse struct {
 
 func (x *PostMountResponse) Reset() {
 	*x = PostMountResponse{}
-	mi := &file_hooks_proto_msgTypes[10]
+	mi := &file_hooks_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +836,7 @@ func (x *PostMountResponse) String() string {
 func (*PostMountResponse) ProtoMessage() {}
 
 func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[10]
+	mi := &file_hooks_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +849,7 @@ func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountResponse.ProtoReflect.Descriptor instead.
 func (*PostMountResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{10}
+	return file_hooks_proto_rawDescGZIP(), []int{12}
 }
 
 var File_hooks_proto protoreflect.FileDescriptor
@@ -783,9 +910,20 @@ const file_hooks_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\v2\x1c.mydocker.hooks.v1.StopStateR\x05state\"\x12\n" +
 	"\x10PostStopResponse\">\n" +
 	"\x0fPreCloneRequest\x12+\n" +
-	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\"?\n" +
+	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\"p\n" +
 	"\x10PreCloneResponse\x12+\n" +
-	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\"B\n" +
+	"\x04spec\x18\x01 \x01(\v2\x17.mydocker.hooks.v1.SpecR\x04spec\x12/\n" +
+	"\x04edit\x18\x02 \x01(\v2\x1b.mydocker.hooks.v1.SpecEditR\x04edit\"\xc4\x01\n" +
+	"\bSpecEdit\x121\n" +
+	"\x04args\x18\x01 \x01(\v2\x1d.mydocker.hooks.v1.StringListR\x04args\x12/\n" +
+	"\x03env\x18\x02 \x01(\v2\x1d.mydocker.hooks.v1.StringListR\x03env\x12\x1f\n" +
+	"\bhostname\x18\x03 \x01(\tH\x00R\bhostname\x88\x01\x01\x12\x1b\n" +
+	"\x06rootfs\x18\x04 \x01(\tH\x01R\x06rootfs\x88\x01\x01B\v\n" +
+	"\t_hostnameB\t\n" +
+	"\a_rootfs\"$\n" +
+	"\n" +
+	"StringList\x12\x16\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values\"B\n" +
 	"\x10PostMountRequest\x12.\n" +
 	"\x05state\x18\x01 \x01(\v2\x18.mydocker.hooks.v1.StateR\x05state\"\x13\n" +
 	"\x11PostMountResponse2\x89\x02\n" +
@@ -806,7 +944,7 @@ func file_hooks_proto_rawDescGZIP() []byte {
 	return file_hooks_proto_rawDescData
 }
 
-var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_hooks_proto_goTypes = []any{
 	(*Spec)(nil),              // 0: mydocker.hooks.v1.Spec
 	(*Volume)(nil),            // 1: mydocker.hooks.v1.Volume
@@ -817,33 +955,38 @@ var file_hooks_proto_goTypes = []any{
 	(*PostStopResponse)(nil),  // 6: mydocker.hooks.v1.PostStopResponse
 	(*PreCloneRequest)(nil),   // 7: mydocker.hooks.v1.PreCloneRequest
 	(*PreCloneResponse)(nil),  // 8: mydocker.hooks.v1.PreCloneResponse
-	(*PostMountRequest)(nil),  // 9: mydocker.hooks.v1.PostMountRequest
-	(*PostMountResponse)(nil), // 10: mydocker.hooks.v1.PostMountResponse
-	nil,                       // 11: mydocker.hooks.v1.Spec.LabelsEntry
-	nil,                       // 12: mydocker.hooks.v1.State.NamespacesEntry
+	(*SpecEdit)(nil),          // 9: mydocker.hooks.v1.SpecEdit
+	(*StringList)(nil),        // 10: mydocker.hooks.v1.StringList
+	(*PostMountRequest)(nil),  // 11: mydocker.hooks.v1.PostMountRequest
+	(*PostMountResponse)(nil), // 12: mydocker.hooks.v1.PostMountResponse
+	nil,                       // 13: mydocker.hooks.v1.Spec.LabelsEntry
+	nil,                       // 14: mydocker.hooks.v1.State.NamespacesEntry
 }
 var file_hooks_proto_depIdxs = []int32{
 	1,  // 0: mydocker.hooks.v1.Spec.volumes:type_name -> mydocker.hooks.v1.Volume
 	2,  // 1: mydocker.hooks.v1.Spec.limits:type_name -> mydocker.hooks.v1.Limits
-	11, // 2: mydocker.hooks.v1.Spec.labels:type_name -> mydocker.hooks.v1.Spec.LabelsEntry
+	13, // 2: mydocker.hooks.v1.Spec.labels:type_name -> mydocker.hooks.v1.Spec.LabelsEntry
 	0,  // 3: mydocker.hooks.v1.State.spec:type_name -> mydocker.hooks.v1.Spec
-	12, // 4: mydocker.hooks.v1.State.namespaces:type_name -> mydocker.hooks.v1.State.NamespacesEntry
+	14, // 4: mydocker.hooks.v1.State.namespaces:type_name -> mydocker.hooks.v1.State.NamespacesEntry
 	0,  // 5: mydocker.hooks.v1.StopState.spec:type_name -> mydocker.hooks.v1.Spec
 	4,  // 6: mydocker.hooks.v1.PostStopRequest.state:type_name -> mydocker.hooks.v1.StopState
 	0,  // 7: mydocker.hooks.v1.PreCloneRequest.spec:type_name -> mydocker.hooks.v1.Spec
 	0,  // 8: mydocker.hooks.v1.PreCloneResponse.spec:type_name -> mydocker.hooks.v1.Spec
-	3,  // 9: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
-	7,  // 10: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
-	9,  // 11: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
-	5,  // 12: mydocker.hooks.v1.Hooks.PostStop:input_type -> mydocker.hooks.v1.PostStopRequest
-	8,  // 13: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
-	10, // 14: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
-	6,  // 15: mydocker.hooks.v1.Hooks.PostStop:output_type -> mydocker.hooks.v1.PostStopResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 9: mydocker.hooks.v1.PreCloneResponse.edit:type_name -> mydocker.hooks.v1.SpecEdit
+	10, // 10: mydocker.hooks.v1.SpecEdit.args:type_name -> mydocker.hooks.v1.StringList
+	10, // 11: mydocker.hooks.v1.SpecEdit.env:type_name -> mydocker.hooks.v1.StringList
+	3,  // 12: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
+	7,  // 13: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
+	11, // 14: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
+	5,  // 15: mydocker.hooks.v1.Hooks.PostStop:input_type -> mydocker.hooks.v1.PostStopRequest
+	8,  // 16: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
+	12, // 17: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
+	6,  // 18: mydocker.hooks.v1.Hooks.PostStop:output_type -> mydocker.hooks.v1.PostStopResponse
+	16, // [16:19] is the sub-list for method output_type
+	13, // [13:16] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_hooks_proto_init() }
@@ -851,13 +994,14 @@ func file_hooks_proto_init() {
 	if File_hooks_proto != nil {
 		return
 	}
+	file_hooks_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hooks_proto_rawDesc), len(file_hooks_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

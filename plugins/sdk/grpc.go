@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -13,13 +14,55 @@ import (
 // grpcClient is mydocker's view of a plugin: Hooks over the gRPC stub.
 type grpcClient struct{ stub hookspb.HooksClient }
 
+// PreClone applies the plugin's answer: a version 2 edit (only the fields
+// present change), or a version 1 spec (the whole spec as the plugin left
+// it; the host keeps what it left empty).
 func (c *grpcClient) PreClone(ctx context.Context, spec *Spec) error {
 	resp, err := c.stub.PreClone(ctx, &hookspb.PreCloneRequest{Spec: specToProto(spec)})
 	if err != nil {
 		return clientError(err)
 	}
-	*spec = specFromProto(resp.GetSpec())
+	if e := resp.GetEdit(); e != nil {
+		applyEdit(spec, e)
+		return nil
+	}
+	edited := specFromProto(resp.GetSpec())
+	spec.Args, spec.Env, spec.Hostname, spec.Rootfs = edited.Args, edited.Env, edited.Hostname, edited.Rootfs
 	return nil
+}
+
+// applyEdit changes the fields an edit carries, and only those.
+func applyEdit(spec *Spec, e *hookspb.SpecEdit) {
+	if e.Args != nil {
+		spec.Args = e.Args.GetValues()
+	}
+	if e.Env != nil {
+		spec.Env = e.Env.GetValues()
+	}
+	if e.Hostname != nil {
+		spec.Hostname = e.GetHostname()
+	}
+	if e.Rootfs != nil {
+		spec.Rootfs = e.GetRootfs()
+	}
+}
+
+// editOf is what a hook changed, as a version 2 edit.
+func editOf(before, after *Spec) *hookspb.SpecEdit {
+	e := &hookspb.SpecEdit{}
+	if !slices.Equal(before.Args, after.Args) {
+		e.Args = &hookspb.StringList{Values: after.Args}
+	}
+	if !slices.Equal(before.Env, after.Env) {
+		e.Env = &hookspb.StringList{Values: after.Env}
+	}
+	if before.Hostname != after.Hostname {
+		e.Hostname = &after.Hostname
+	}
+	if before.Rootfs != after.Rootfs {
+		e.Rootfs = &after.Rootfs
+	}
+	return e
 }
 
 func (c *grpcClient) PostMount(ctx context.Context, state *State) error {
@@ -76,12 +119,12 @@ type grpcServer struct {
 
 func (s *grpcServer) PreClone(ctx context.Context, req *hookspb.PreCloneRequest) (*hookspb.PreCloneResponse, error) {
 	spec := specFromProto(req.GetSpec())
-	id := spec.ID
+	before := spec
+	before.Args, before.Env = slices.Clone(spec.Args), slices.Clone(spec.Env) // a hook may edit them in place
 	if err := s.impl.PreClone(ctx, &spec); err != nil {
 		return nil, serverError(err)
 	}
-	spec.ID = id // the id is mydocker's
-	return &hookspb.PreCloneResponse{Spec: specToProto(&spec)}, nil
+	return &hookspb.PreCloneResponse{Edit: editOf(&before, &spec)}, nil
 }
 
 func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountRequest) (*hookspb.PostMountResponse, error) {

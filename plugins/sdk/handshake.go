@@ -9,12 +9,31 @@ import (
 	hookspb "github.com/mydocker/mydocker/plugins/proto"
 )
 
-// Handshake is checked by mydocker and a plugin before anything else. Bump
-// ProtocolVersion only for a change old plugins cannot follow.
+// Handshake is checked by mydocker and a plugin before anything else.
+// ProtocolVersion is the version this SDK's plugins speak:
+//
+//	1  pre-clone answers with the whole spec (an empty field is unchanged)
+//	2  pre-clone answers with an edit: only the fields it changes
+//
+// mydocker serves both (Versions), so plugins built for version 1, in any
+// language, keep working.
 var Handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  1,
+	ProtocolVersion:  2,
 	MagicCookieKey:   "MYDOCKER_PLUGIN",
 	MagicCookieValue: "hooks-7f3c2a9e",
+}
+
+// Versions are the protocol versions mydocker serves.
+var Versions = []int{1, 2}
+
+// VersionedPluginSet is what mydocker dispenses clients from: the same
+// client for every version (it reads an edit or a whole spec).
+func VersionedPluginSet() map[int]plugin.PluginSet {
+	sets := map[int]plugin.PluginSet{}
+	for _, v := range Versions {
+		sets[v] = PluginSet(nil)
+	}
+	return sets
 }
 
 // PluginName is the name both sides register the hooks service under.

@@ -9,8 +9,9 @@ handshake line on stdout, and log on stderr.
 What it does:
   pre-clone   refuses the command named in $PY_PLUGIN_DENY (default
               "forbidden") with PERMISSION_DENIED; otherwise adds
-              FROM_PYTHON=yes to the environment, answering only env (the
-              other fields, left empty, stay as they were)
+              FROM_PYTHON=yes to the environment, as an edit of env alone
+              (protocol 2; with $PY_PLUGIN_PROTOCOL=1, a spec holding only
+              env, whose empty fields stay as they were)
   post-mount  not implemented (UNIMPLEMENTED: mydocker stops calling it)
   post-stop   appends "ID REASON STATUS" to $PY_PLUGIN_LOG, if set
 """
@@ -31,7 +32,11 @@ import hooks_pb2  # noqa: E402
 import hooks_pb2_grpc  # noqa: E402
 
 COOKIE_KEY, COOKIE_VALUE = "MYDOCKER_PLUGIN", "hooks-7f3c2a9e"
-CORE_PROTOCOL, APP_PROTOCOL = 1, 1  # go-plugin's, and mydocker's hooks protocol
+# go-plugin's protocol, and mydocker's: 2 answers pre-clone with an edit (only
+# what changes); 1, the older, with the whole spec. $PY_PLUGIN_PROTOCOL=1
+# shows that mydocker still serves version 1.
+CORE_PROTOCOL = 1
+APP_PROTOCOL = int(os.environ.get("PY_PLUGIN_PROTOCOL", "2"))
 
 
 class Hooks(hooks_pb2_grpc.HooksServicer):
@@ -41,7 +46,10 @@ class Hooks(hooks_pb2_grpc.HooksServicer):
         if spec.args and spec.args[0] == deny:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, f"{deny!r} is denied by the Python plugin")
         print(f"pre-clone of {spec.id}", file=sys.stderr, flush=True)
-        return hooks_pb2.PreCloneResponse(spec=hooks_pb2.Spec(env=list(spec.env) + ["FROM_PYTHON=yes"]))
+        env = list(spec.env) + ["FROM_PYTHON=yes"]
+        if APP_PROTOCOL == 1:  # the whole spec; what is left empty stays
+            return hooks_pb2.PreCloneResponse(spec=hooks_pb2.Spec(env=env))
+        return hooks_pb2.PreCloneResponse(edit=hooks_pb2.SpecEdit(env=hooks_pb2.StringList(values=env)))
 
     def PostStop(self, request, context):
         log = os.environ.get("PY_PLUGIN_LOG")
