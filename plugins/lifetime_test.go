@@ -230,3 +230,16 @@ func TestDebugShowsEdits(t *testing.T) {
 		t.Errorf("debug log:\n%s", logs)
 	}
 }
+
+// A hook that honours its context gives up at the deadline and is left
+// running; one that does not is killed after the grace.
+func TestHookThatHonoursItsDeadlineIsNotKilled(t *testing.T) {
+	h, _ := load(t, Options{HookTimeout: 300 * time.Millisecond}, "patient")
+	r := runIn(t, h, "true")
+	if r.status != 125 || r.err == nil || r.err.Error() != "plugin patient: pre-clone: no answer within 300ms (--hook-timeout); the hook gave up" {
+		t.Errorf("status %d err %v", r.status, r.err)
+	}
+	if rep := h.plugins[0].report(); rep.starts != 1 || rep.state != "running" {
+		t.Errorf("the plugin was stopped: %+v", rep)
+	}
+}

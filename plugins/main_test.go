@@ -15,7 +15,7 @@ import (
 // each name it answers to (see its doc).
 var bin string
 
-var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2", "pre-only", "post-only", "write-root", "deny-perm", "noisy-veto", "after-serve", "clear-all", "bad-host", "poststop-a", "poststop-b"}
+var testPluginNames = []string{"edit-a", "edit-b", "veto", "crash-pre", "crash-once", "panic-post", "hang-post", "mark", "log", "noop", "noop2", "pre-only", "post-only", "write-root", "deny-perm", "noisy-veto", "after-serve", "clear-all", "bad-host", "poststop-a", "poststop-b", "patient"}
 
 // TestMain builds real plugin binaries, since the tests run real plugin
 // processes, and checks that the host is left as found.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/mydocker/mydocker/plugins/sdk"
@@ -144,8 +145,12 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 	if m.skips(hook) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// The plugin's hook sees the deadline at timeout (the SDK takes the
+	// grace off its context); mydocker waits hookGrace longer before it
+	// calls the plugin hung and kills it.
+	ctx, cancel := context.WithTimeout(ctx, timeout+hookGrace)
 	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, sdk.GraceHeader, hookGrace.String())
 	m.count(hook, 1)
 	err := fn(ctx, m.hooks)
 	var veto *sdk.HookError
@@ -163,11 +168,13 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 		// plugin is in doubt only if it stops answering: a crash check
 		// on the next run restarts it then.
 		err = errors.New("cancelled")
-	case ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded:
-		// The plugin's side may see the deadline (sent along with the
-		// call) and end the stream a moment before ours fires.
+	case ctx.Err() == context.DeadlineExceeded:
 		m.stop()
 		err = fmt.Errorf("no answer within %v (--hook-timeout); plugin killed, it restarts on the next run", timeout)
+	case status.Code(err) == codes.DeadlineExceeded:
+		// The hook gave up at its deadline, within the grace: it honours
+		// its context, so it keeps running.
+		err = fmt.Errorf("no answer within %v (--hook-timeout); the hook gave up", timeout)
 	case m.waitExited(100 * time.Millisecond):
 		err = errors.New("the plugin exited during the hook; it restarts on the next run")
 	default:
@@ -220,6 +227,10 @@ func (m *managed) waitExited(d time.Duration) bool {
 		}
 	}
 }
+
+// hookGrace is how long after a hook's deadline mydocker waits for it to
+// return (having honoured its context) before it kills the plugin.
+const hookGrace = 500 * time.Millisecond
 
 // shutdownGrace is how long a plugin has to end by itself at shutdown.
 const shutdownGrace = 2 * time.Second

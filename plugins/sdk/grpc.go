@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	hookspb "github.com/mydocker/mydocker/plugins/proto"
@@ -111,6 +113,26 @@ type HookError struct{ Message string }
 // Error is the plugin's message as it wrote it.
 func (e *HookError) Error() string { return e.Message }
 
+// GraceHeader is the call metadata in which mydocker says how long after
+// the hook's deadline it waits before it kills a plugin; the SDK gives the
+// hook a context whose deadline is that much earlier, so that a hook that
+// honours its context returns in time and the plugin is left running.
+const GraceHeader = "mydocker-hook-grace"
+
+// hookContext takes mydocker's grace off the call's deadline.
+func hookContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	vals := metadata.ValueFromIncomingContext(ctx, GraceHeader)
+	if !ok || len(vals) == 0 {
+		return ctx, func() {}
+	}
+	grace, err := time.ParseDuration(vals[0])
+	if err != nil || grace <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, deadline.Add(-grace))
+}
+
 // grpcServer is the plugin's side: the gRPC service over its Hooks.
 type grpcServer struct {
 	hookspb.UnimplementedHooksServer
@@ -121,6 +143,8 @@ func (s *grpcServer) PreClone(ctx context.Context, req *hookspb.PreCloneRequest)
 	spec := specFromProto(req.GetSpec())
 	before := spec
 	before.Args, before.Env = slices.Clone(spec.Args), slices.Clone(spec.Env) // a hook may edit them in place
+	ctx, cancel := hookContext(ctx)
+	defer cancel()
 	if err := s.impl.PreClone(ctx, &spec); err != nil {
 		return nil, serverError(err)
 	}
@@ -131,6 +155,8 @@ func (s *grpcServer) PostMount(ctx context.Context, req *hookspb.PostMountReques
 	st := req.GetState()
 	state := &State{ID: st.GetId(), Pid: int(st.GetPid()), Spec: specFromProto(st.GetSpec()),
 		Namespaces: st.GetNamespaces(), Cgroups: st.GetCgroups()}
+	ctx, cancel := hookContext(ctx)
+	defer cancel()
 	if err := s.impl.PostMount(ctx, state); err != nil {
 		return nil, serverError(err)
 	}
@@ -145,6 +171,8 @@ func (s *grpcServer) PostStop(ctx context.Context, req *hookspb.PostStopRequest)
 	st := req.GetState()
 	state := &StopState{ID: st.GetId(), Spec: specFromProto(st.GetSpec()), Status: int(st.GetStatus()),
 		Signal: int(st.GetSignal()), OOMKilled: st.GetOomKilled(), Reason: st.GetReason(), Detail: st.GetDetail()}
+	ctx, cancel := hookContext(ctx)
+	defer cancel()
 	if err := ps.PostStop(ctx, state); err != nil {
 		return nil, serverError(err)
 	}
@@ -152,11 +180,15 @@ func (s *grpcServer) PostStop(ctx context.Context, req *hookspb.PostStopRequest)
 }
 
 // serverError is how a hook's error travels: ErrNotImplemented as the
-// UNIMPLEMENTED status, a gRPC status the hook made itself as it is, and
-// anything else as UNKNOWN with the error's text.
+// UNIMPLEMENTED status, a deadline as DEADLINE_EXCEEDED, a gRPC status the
+// hook made itself as it is, and anything else as UNKNOWN with the error's
+// text.
 func serverError(err error) error {
 	if errors.Is(err, ErrNotImplemented) {
 		return status.Error(codes.Unimplemented, err.Error())
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return status.Error(codes.DeadlineExceeded, err.Error())
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Err()

@@ -17,6 +17,7 @@
 //	deny-perm   pre-clone refuses with gRPC status PERMISSION_DENIED
 //	noisy-veto  pre-clone refuses with a 5 MB message full of newlines and escapes
 //	after-serve writes $TESTPLUGIN_DIR/after-serve once Serve returns (graceful shutdown)
+//	patient     pre-clone waits for its context to end and returns its error
 //	clear-all   pre-clone answers with every field empty (as a plugin sending only what it changed)
 //	bad-host    pre-clone sets an invalid hostname
 //	poststop-X  post-stop appends "X reason status signal detail labels memory" to $TESTPLUGIN_DIR/poststop
@@ -38,7 +39,7 @@ import (
 
 type hooks struct{ name string }
 
-func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
+func (h hooks) PreClone(ctx context.Context, s *sdk.Spec) error {
 	switch {
 	case strings.HasPrefix(h.name, "edit-"):
 		for i, kv := range s.Env {
@@ -50,6 +51,9 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 		return sdk.ErrNotImplemented
 	case h.name == "veto":
 		return errors.New("vetoed by the test policy")
+	case h.name == "patient":
+		<-ctx.Done()
+		return ctx.Err()
 	case h.name == "clear-all":
 		*s = sdk.Spec{ID: s.ID}
 	case h.name == "bad-host":
