@@ -150,6 +150,7 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 	// calls the plugin hung and kills it.
 	ctx, cancel := context.WithTimeout(ctx, timeout+hookGrace)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 	ctx = metadata.AppendToOutgoingContext(ctx, sdk.GraceHeader, hookGrace.String())
 	m.count(hook, 1)
 	err := fn(ctx, m.hooks)
@@ -168,13 +169,15 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 		// plugin is in doubt only if it stops answering: a crash check
 		// on the next run restarts it then.
 		err = errors.New("cancelled")
-	case ctx.Err() == context.DeadlineExceeded:
+	case status.Code(err) == codes.DeadlineExceeded && ctx.Err() == nil && time.Until(deadline) > hookGrace/2:
+		// The hook gave up at its deadline, well within the grace: it
+		// honours its context, so the plugin keeps running.
+		err = fmt.Errorf("no answer within %v (--hook-timeout); the hook gave up", timeout)
+	case ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded:
+		// Past the grace. (The plugin's side may see the call's deadline
+		// and end the stream a moment before ours fires.)
 		m.stop()
 		err = fmt.Errorf("no answer within %v (--hook-timeout); plugin killed, it restarts on the next run", timeout)
-	case status.Code(err) == codes.DeadlineExceeded:
-		// The hook gave up at its deadline, within the grace: it honours
-		// its context, so it keeps running.
-		err = fmt.Errorf("no answer within %v (--hook-timeout); the hook gave up", timeout)
 	case m.waitExited(100 * time.Millisecond):
 		err = errors.New("the plugin exited during the hook; it restarts on the next run")
 	default:
