@@ -3,7 +3,8 @@
 //
 // It is deliberately small and dumb: the Go side (initsteps.go, security.go)
 // decides everything and sends a list of steps over the sync socket; this
-// code only replays them in order and execve's. On failure it reports the
+// code only replays them in order and execve's. The security steps are in
+// init_security.c; what the two files share is in init.h. On failure it reports the
 // step index and errno back to the parent, which owns every error message.
 // The wire format, the messages and each op's operands are defined once, in
 // protocol.h; the message flow is drawn in sync.go.
@@ -15,10 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +32,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "init.h"
 
 struct msg {
 	uint32_t type;
@@ -42,13 +40,6 @@ struct msg {
 	int32_t err;
 };
 
-struct step {
-	uint32_t op;
-	uint32_t nstr;
-	uint64_t flags;
-	char **str;     // nstr operands, NUL-terminated, then a NULL
-	uint32_t *len;  // each operand's length without its NUL
-};
 
 static int syncfd = -1;
 
@@ -258,88 +249,10 @@ static int do_sync(uint32_t i)
 	return 0;
 }
 
-// do_bounding drops every capability not in keep from the bounding set, up
-// to the kernel's last (PR_CAPBSET_DROP says EINVAL past it).
-static int do_bounding(uint64_t keep)
-{
-	for (int cap = 0; cap < 64; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				return 0;
-			return -1;
-		}
-	}
-	return 0;
-}
 
-// do_user switches to uid:gid with the listed supplementary groups, keeping
-// the capabilities for the CAPSET step that follows.
-static int do_user(struct step *s)
-{
-	gid_t *gids = calloc(s->nstr + 1, sizeof(gid_t));
-	if (!gids)
-		return -1;
-	for (uint32_t i = 0; i < s->nstr; i++) {
-		char *end;
-		errno = 0;
-		unsigned long g = strtoul(s->str[i], &end, 10);
-		if (errno || *end || end == s->str[i] || g > UINT32_MAX - 1)
-			return errno = EPROTO, -1;
-		gids[i] = (gid_t)g;
-	}
-	uid_t uid = (uid_t)(s->flags >> 32);
-	gid_t gid = (gid_t)s->flags;
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(s->nstr, gids) < 0 ||
-	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
-	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return -1;
-	free(gids);
-	return 0;
-}
 
-// do_capset makes mask the effective, permitted and inheritable sets and
-// clears the ambient set.
-static int do_capset(uint64_t mask)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
-	for (int i = 0; i < 2; i++) {
-		uint32_t m = (uint32_t)(mask >> (32 * i));
-		data[i].effective = data[i].permitted = data[i].inheritable = m;
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -1;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -1;
-	return 0;
-}
 
-// do_seccomp loads a compiled BPF program (planned and compiled in Go).
-static int do_seccomp(struct step *s)
-{
-	if (s->nstr != 1 || s->len[0] == 0 || s->len[0] % sizeof(struct sock_filter) ||
-	    s->len[0] / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return errno = EPROTO, -1;
-	// Copy to an aligned buffer: the operand sits at any offset.
-	struct sock_filter *prog = malloc(s->len[0]);
-	if (!prog)
-		return -1;
-	memcpy(prog, s->str[0], s->len[0]);
-	struct sock_fprog fprog = { (unsigned short)(s->len[0] / sizeof(struct sock_filter)), prog };
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->flags, &fprog);
-}
 
-// do_setattr sets mount attributes on a whole mount tree (AT_RECURSIVE), so
-// that a read-only volume's submounts are read-only too.
-static int do_setattr(struct step *s)
-{
-	struct { uint64_t set, clr, propagation, userns_fd; } attr = { s->flags, 0, 0, 0 };
-	if (s->nstr != 1)
-		return errno = EPROTO, -1;
-	return (int)syscall(SYS_mount_setattr, AT_FDCWD, s->str[0], 0x8000 /* AT_RECURSIVE */, &attr, sizeof(attr));
-}
 
 // reset_process gives the command a clean start: default signal dispositions,
 // an empty signal mask, and every descriptor above 2 closed on exec (the sync
@@ -431,12 +344,12 @@ static int run_step(uint32_t i, struct step *s)
 			return -1;
 		// KEYCTL_JOIN_SESSION_KEYRING with no name: a new anonymous keyring.
 		return syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS ? -1 : 0;
-	case OP_BOUNDING: return want(s, 0) ? do_bounding(s->flags) : -1;
-	case OP_USER: return do_user(s);
-	case OP_CAPSET: return want(s, 0) ? do_capset(s->flags) : -1;
+	case OP_BOUNDING: return want(s, 0) ? init_bounding(s->flags) : -1;
+	case OP_USER: return init_user(s);
+	case OP_CAPSET: return want(s, 0) ? init_capset(s->flags) : -1;
 	case OP_NONEWPRIVS: return want(s, 0) ? prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) : -1;
-	case OP_SECCOMP: return do_seccomp(s);
-	case OP_SETATTR: return do_setattr(s);
+	case OP_SECCOMP: return init_seccomp(s);
+	case OP_SETATTR: return init_setattr(s);
 	default: return errno = EPROTO, -1;
 	}
 }

@@ -1,0 +1,24 @@
+// init.h is what the init's C files share: the step as parsed, and the
+// steps that live in init_security.c. Not part of the protocol (that is
+// protocol.h).
+#ifndef MYDOCKER_INIT_H
+#define MYDOCKER_INIT_H
+
+#include <stdint.h>
+
+struct step {
+	uint32_t op;
+	uint32_t nstr;
+	uint64_t flags;
+	char **str;     // nstr operands, NUL-terminated, then a NULL
+	uint32_t *len;  // each operand's length without its NUL
+};
+
+// The security steps (init_security.c): each returns 0, or -1 with errno.
+int init_bounding(uint64_t keep);
+int init_user(struct step *s);
+int init_capset(uint64_t mask);
+int init_seccomp(struct step *s);
+int init_setattr(struct step *s);
+
+#endif
