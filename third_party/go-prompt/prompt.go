@@ -1,9 +1,9 @@
 package prompt
 
 import (
+	"bytes"
 	"errors"
 	"syscall"
-	"bytes"
 	"time"
 
 	"github.com/c-bata/go-prompt/internal/debug"
