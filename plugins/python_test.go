@@ -1,14 +1,12 @@
 package plugins
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/mydocker/mydocker/core"
 )
 
 // pythonPlugin is the example plugin in Python, which needs Debian's
@@ -70,16 +68,5 @@ func testPythonPlugin(t *testing.T) {
 // BenchmarkHookCallPython is BenchmarkHookCall with the Python plugin.
 func BenchmarkHookCallPython(b *testing.B) {
 	requireRoot(b)
-	h, err := Load(Options{Paths: []string{pythonPlugin(b)}, Stderr: &syncBuffer{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
-	spec := &core.Spec{ID: "bench", Args: []string{"true"}, Hostname: "bench"}
-	for b.Loop() {
-		if err := h.PreClone(context.Background(), spec); err != nil {
-			b.Fatal(err)
-		}
-		h.preCloned = nil // no post-stop owed: nothing ran
-	}
+	benchHookCall(b, pythonPlugin(b))
 }
