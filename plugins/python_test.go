@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // pythonPlugin is the example plugin in Python, which needs Debian's
