@@ -103,7 +103,11 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 		}()
 	}
 	if err := r.preClone(hookCtx, spec); err != nil {
-		return watch.status(ExitCode(err), err)
+		status, err := watch.status(ExitCode(err), err)
+		if errors.Is(err, ErrCancelled) {
+			stage = "failed" // ^C, not a hook's refusal
+		}
+		return status, err
 	}
 	stage = "failed"
 	c, err := r.create(spec)
