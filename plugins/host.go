@@ -17,7 +17,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mydocker/mydocker/core"
@@ -26,6 +29,25 @@ import (
 
 // DefaultHookTimeout bounds each hook call unless Options says otherwise.
 const DefaultHookTimeout = 10 * time.Second
+
+// socketDirPrefix names a Host's private socket directory in the temporary
+// directory, followed by the pid of the mydocker that made it.
+const socketDirPrefix = "mydocker-plugins-"
+
+// sweepSocketDirs removes the socket directories of mydocker processes
+// that are gone: one killed (SIGKILL) could not remove its own. A reused
+// pid only keeps a stale directory until that process is gone too.
+func sweepSocketDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), socketDirPrefix+"*-*"))
+	for _, dir := range dirs {
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), socketDirPrefix), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+}
 
 // DefaultStartTimeout bounds a plugin's start and handshake unless Options
 // says otherwise: something that is not a plugin fails within it instead of
@@ -80,7 +102,8 @@ func Load(o Options) (_ *Host, retErr error) {
 		}
 	}()
 	if len(o.Paths) > 0 {
-		dir, err := os.MkdirTemp("", "mydocker-plugins-")
+		sweepSocketDirs()
+		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", socketDirPrefix, os.Getpid()))
 		if err != nil {
 			return nil, fmt.Errorf("plugin socket directory: %w", err)
 		}

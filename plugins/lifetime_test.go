@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,5 +242,28 @@ func TestHookThatHonoursItsDeadlineIsNotKilled(t *testing.T) {
 	}
 	if rep := h.plugins[0].report(); rep.starts != 1 || rep.state != "running" {
 		t.Errorf("the plugin was stopped: %+v", rep)
+	}
+}
+
+// A mydocker killed with SIGKILL cannot remove its plugins' socket
+// directory; the next Host does, and never one of a live process.
+func TestStaleSocketDirsAreSwept(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(os.TempDir(), fmt.Sprintf("%s%d-test", socketDirPrefix, dead.Process.Pid))
+	live := filepath.Join(os.TempDir(), fmt.Sprintf("%s%d-test", socketDirPrefix, os.Getpid()))
+	for _, d := range []string{stale, live} {
+		os.Mkdir(d, 0o700)
+	}
+	defer os.RemoveAll(live)
+	defer os.RemoveAll(stale)
+	load(t, Options{}, "noop")
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the dead mydocker's socket directory was not swept")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("a live process's socket directory was swept")
 	}
 }
