@@ -59,6 +59,12 @@ func (c *container) createCgroup() error {
 	if c.cgroup == nil {
 		return nil
 	}
+	// Nothing is made on the host before the guard process exists: it
+	// removes the cgroups if this process dies (its start runs beside the
+	// init's, and costs this wait only for the first container).
+	if err := c.guard.waitStarted(); err != nil {
+		return err
+	}
 	sweepStale(c.cgroupParents)
 	if err := c.cgroup.create(); err != nil {
 		c.cgroup = nil // nothing of it is left to remove

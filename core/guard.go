@@ -37,8 +37,18 @@ var theGuard struct {
 
 // guardTicket is one container's registration with the guard.
 type guardTicket struct {
-	id   string
-	once sync.Once
+	id      string
+	once    sync.Once
+	started chan struct{} // the guard's, closed once its process exists
+}
+
+// waitStarted returns once the guard process exists, so that what is made
+// next (the cgroups) has someone to remove it if this process dies.
+func (t *guardTicket) waitStarted() error {
+	<-t.started
+	theGuard.Lock()
+	defer theGuard.Unlock()
+	return theGuard.startErr
 }
 
 // guardRegister tells the guard (started if needed) of container id,
@@ -69,7 +79,7 @@ func guardRegister(exe, id string, parents []string) (*guardTicket, error) {
 		return nil, err
 	}
 	g.running++
-	return &guardTicket{id: id}, nil
+	return &guardTicket{id: id, started: g.started}, nil
 }
 
 // attach hands the guard a pidfd of the container's PID 1, and returns
