@@ -81,7 +81,7 @@ func ParseRun(args []string) (*core.Spec, error) {
 	}
 	s.Hostname = v.hostname
 	if s.Hostname == "" {
-		s.Hostname = s.ID
+		s.Hostname = core.ShortID(s.ID)
 	}
 	s.Env = core.DefaultEnv(s.Hostname, s.TTY)
 	for _, kv := range v.env {

@@ -26,6 +26,9 @@ type cgroup interface {
 	create() error
 	// procsFiles are the cgroup.procs files the init writes itself into.
 	procsFiles() []string
+	// oomFile is the file whose oom_kill counter says the memory limit
+	// killed a process ("" without a memory controller).
+	oomFile() string
 	oomKilled() bool
 	remove() error
 }

@@ -138,9 +138,16 @@ func (c *cgroupV1) procsFiles() []string {
 	return files
 }
 
+func (c *cgroupV1) oomFile() string {
+	if dir, ok := c.dirs["memory"]; ok {
+		return filepath.Join(dir, "memory.oom_control")
+	}
+	return ""
+}
+
 func (c *cgroupV1) oomKilled() bool {
-	dir, ok := c.dirs["memory"]
-	return ok && readCounter(filepath.Join(dir, "memory.oom_control"), "oom_kill") > 0
+	f := c.oomFile()
+	return f != "" && readCounter(f, "oom_kill") > 0
 }
 
 func (c *cgroupV1) remove() error {

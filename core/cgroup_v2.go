@@ -96,9 +96,9 @@ func v2LimitFiles(l Limits) []limitFile {
 
 func (c *cgroupV2) procsFiles() []string { return []string{filepath.Join(c.dir, "cgroup.procs")} }
 
-func (c *cgroupV2) oomKilled() bool {
-	return readCounter(filepath.Join(c.dir, "memory.events"), "oom_kill") > 0
-}
+func (c *cgroupV2) oomFile() string { return filepath.Join(c.dir, "memory.events") }
+
+func (c *cgroupV2) oomKilled() bool { return readCounter(c.oomFile(), "oom_kill") > 0 }
 
 func (c *cgroupV2) remove() error {
 	err := removeCgroupDir(c.dir)

@@ -23,9 +23,26 @@ type container struct {
 }
 
 // create prepares the host side of a container: its security plan, its
-// guard, its cgroup's plan (start makes it). destroy undoes it.
-func (r *Runtime) create(spec *Spec) (*container, error) {
-	sec, err := planSecurity(spec, r.CacheDir)
+// cgroup's plan (start makes it) and, for a guarded one (the caller waits
+// for it), its registration with the guard. destroy undoes it.
+func (r *Runtime) create(spec *Spec, guarded bool) (*container, error) {
+	c, err := r.plan(spec, spec.Rootfs)
+	if err != nil || !guarded {
+		return c, err
+	}
+	// The guard knows where the cgroups will be before they exist, so that
+	// nothing is left if this process dies from here on.
+	if c.guard, err = guardRegister(r.exe(), spec.ID, c.cgroupParents); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// plan works out what a container needs on the host, making nothing: its
+// security (with -u looked up under userRoot) and where its cgroup is. A
+// running container's plan is the same again, which exec relies on.
+func (r *Runtime) plan(spec *Spec, userRoot string) (*container, error) {
+	sec, err := planSecurity(spec, r.CacheDir, userRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +61,6 @@ func (r *Runtime) create(spec *Spec) (*container, error) {
 		}
 		c.cgroupParents = host.parents()
 	}
-	// The guard knows where the cgroups will be before they exist, so that
-	// nothing is left if this process dies from here on.
-	if c.guard, err = guardRegister(r.exe(), spec.ID, c.cgroupParents); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
 
@@ -61,9 +73,12 @@ func (c *container) createCgroup() error {
 	}
 	// Nothing is made on the host before the guard process exists: it
 	// removes the cgroups if this process dies (its start runs beside the
-	// init's, and costs this wait only for the first container).
-	if err := c.guard.waitStarted(); err != nil {
-		return err
+	// init's, and costs this wait only for the first container). A
+	// detached container's monitor exists already and plays that part.
+	if c.guard != nil {
+		if err := c.guard.waitStarted(); err != nil {
+			return err
+		}
 	}
 	sweepStale(c.cgroupParents)
 	if err := c.cgroup.create(); err != nil {
@@ -101,6 +116,15 @@ func (c *container) procsFiles() []string {
 	return c.cgroup.procsFiles()
 }
 
+// cgroupDirs are the container's cgroup directories.
+func (c *container) cgroupDirs() []string {
+	var dirs []string
+	for _, f := range c.procsFiles() {
+		dirs = append(dirs, filepath.Dir(f))
+	}
+	return dirs
+}
+
 // state is what post-mount hooks are told about the container.
 func (c *container) state(pid int) State {
 	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec, Namespaces: map[string]string{}}
@@ -110,9 +134,7 @@ func (c *container) state(pid int) State {
 	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "uts"} {
 		st.Namespaces[ns] = filepath.Join("/proc", strconv.Itoa(pid), "ns", ns)
 	}
-	for _, f := range c.procsFiles() {
-		st.Cgroups = append(st.Cgroups, filepath.Dir(f))
-	}
+	st.Cgroups = c.cgroupDirs()
 	return st
 }
 

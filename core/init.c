@@ -308,6 +308,35 @@ static int do_exec(struct step *s)
 	return errno = best, -1;
 }
 
+// do_setns joins the namespaces in flags of the process whose pidfd is the
+// operand, all at once, then closes the pidfd.
+static int do_setns(struct step *s)
+{
+	int fd = atoi(s->str[0]);
+	if (fd < 3 || setns(fd, (int)s->flags) < 0)
+		return -1;
+	return close(fd);
+}
+
+// do_fork: a joined pid namespace is entered by children only, so fork a
+// child that goes on with the next steps, as a sibling of this process
+// (CLONE_PARENT): mydocker is its parent and reaper, as runc's nsexec does.
+// This process tells mydocker the child's pid and exits.
+static int do_fork(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) // the command dies with mydocker, as a container's PID 1
+		return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct msg m = { MSG_PID, (uint32_t)pid, 0 };
+	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+		kill(pid, SIGKILL);
+		die("send pid", errno);
+	}
+	_exit(0);
+}
+
 // want checks a step's operand count.
 static int want(struct step *s, uint32_t n)
 {
@@ -350,6 +379,9 @@ static int run_step(uint32_t i, struct step *s)
 	case OP_NONEWPRIVS: return want(s, 0) ? prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) : -1;
 	case OP_SECCOMP: return init_seccomp(s);
 	case OP_SETATTR: return init_setattr(s);
+	case OP_SETNS: return want(s, 1) ? do_setns(s) : -1;
+	case OP_FORK: return want(s, 0) ? do_fork() : -1;
+	case OP_DUMPABLE: return want(s, 0) ? prctl(PR_SET_DUMPABLE, s->flags, 0, 0, 0) : -1;
 	default: return errno = EPROTO, -1;
 	}
 }

@@ -25,6 +25,9 @@ type bootPlan struct {
 	spec *Spec
 	c    *container
 	sync bool // the init waits for the parent (post-mount hooks) before exec
+	// detached: no one's terminal is attached; -t makes the pty inside,
+	// also on the host's root, and its master goes to the monitor.
+	detached bool
 }
 
 // bootSequence is the container's boot, in order, as the init will run it.
@@ -51,6 +54,9 @@ func bootSequence(p bootPlan) []step {
 		add(procSteps("/")...)
 		if !priv {
 			add(maskSteps("/")...)
+		}
+		if spec.TTY && p.detached {
+			add(consoleStep("/"))
 		}
 	} else {
 		// Its own root: an overlay whose lower layer is --rootfs, all

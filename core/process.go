@@ -14,10 +14,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// process is a started container: its init has executed the command.
+// process is a started container, or an exec'd command: its init has
+// executed the command.
 type process struct {
-	cmd     *exec.Cmd
+	cmd *exec.Cmd // the init this binary started
+	// proc is the command's process when it is not cmd's own: exec's init
+	// forks it into the container's pid namespace (as this process's
+	// child) and exits.
+	proc    *os.Process
 	console *console // nil without -t
+}
+
+// target is the command's process.
+func (p *process) target() *os.Process {
+	if p.proc != nil {
+		return p.proc
+	}
+	return p.cmd.Process
+}
+
+// waitExit waits for the command, then for the init and its stdio copies.
+func (p *process) waitExit() *os.ProcessState {
+	if p.proc == nil {
+		_ = p.cmd.Wait() // the status is read from ProcessState
+		return p.cmd.ProcessState
+	}
+	st, err := p.proc.Wait()
+	_ = p.cmd.Wait()
+	if err != nil {
+		return p.cmd.ProcessState
+	}
+	return st
 }
 
 // start clones the init, sends it its steps, serves its sync requests and
@@ -84,7 +111,11 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 			return nil, fmt.Errorf("send steps to container init: %w", err)
 		}
 	}
-	if err := r.serveInit(ctx, sock, c, steps, p); err != nil {
+	h := initHandlers{}
+	if p.console != nil {
+		h.console = p.console.setMaster
+	}
+	if err := r.serveInit(ctx, sock, c, steps, cmd.Process.Pid, h); err != nil {
 		return nil, err
 	}
 	p.console.started()
@@ -116,10 +147,15 @@ func (r *Runtime) initCommand(childEnd *os.File) *exec.Cmd {
 	}
 }
 
-// serveInit answers the init until its command executes (EOF on the
+// initHandlers take what the init sends besides its progress.
+type initHandlers struct {
+	console func(*os.File) error // the pty master of its console step
+	forked  func(pid int) error  // the process its fork step made (exec)
+}
+
+// serveInit answers the init (pid) until its command executes (EOF on the
 // socket) or it reports a failed step.
-func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container, steps []step, p *process) error {
-	pid := p.cmd.Process.Pid
+func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container, steps []step, pid int, h initHandlers) error {
 	for {
 		m, file, err := sock.recv()
 		if errors.Is(err, errEOF) {
@@ -129,8 +165,12 @@ func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container,
 			return fmt.Errorf("read from container init: %w", err)
 		}
 		switch {
-		case m.Type == msgConsole && file != nil && p.console != nil:
-			if err := p.console.setMaster(file); err != nil {
+		case m.Type == msgConsole && file != nil && h.console != nil:
+			if err := h.console(file); err != nil {
+				return err
+			}
+		case m.Type == msgPid && file == nil && h.forked != nil && m.Arg > 0:
+			if err := h.forked(int(m.Arg)); err != nil {
 				return err
 			}
 		case m.Type == msgError && int(m.Arg) < len(steps):
@@ -176,8 +216,12 @@ func stepError(s step, errno syscall.Errno) error {
 	}
 }
 
-// kill ends a container that failed to start and reaps it.
+// kill ends a container (or exec) that failed to start and reaps it.
 func (p *process) kill() {
+	if p.proc != nil {
+		_ = p.proc.Kill()
+		_, _ = p.proc.Wait()
+	}
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
 	p.console.close()
@@ -210,10 +254,12 @@ type waitEnd struct {
 // (SIGINT here, or the byte through -t's relay) kills it.
 func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 	done := make(chan struct{})
+	var state *os.ProcessState
 	go func() {
-		_ = p.cmd.Wait() // the status is read from ProcessState below
+		state = p.waitExit()
 		close(done)
 	}()
+	proc := p.target()
 	var end waitEnd
 	var interrupts []time.Time
 	var grace <-chan time.Time
@@ -228,7 +274,7 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 		}
 		if len(interrupts) >= interruptsToKill {
 			end.interrupted = true
-			_ = p.cmd.Process.Kill()
+			_ = proc.Kill()
 		}
 	}
 	hangup := func() {
@@ -236,7 +282,7 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 			return
 		}
 		end.hungUp = true
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = proc.Signal(syscall.SIGTERM)
 		grace = time.After(hangupGrace)
 	}
 	for waiting := true; waiting; {
@@ -257,15 +303,15 @@ func (p *process) wait(ctx context.Context, signals <-chan os.Signal) waitEnd {
 		case <-p.console.hangup():
 			hangup()
 		case <-grace:
-			_ = p.cmd.Process.Kill()
+			_ = proc.Kill()
 		case <-ctx.Done():
-			_ = p.cmd.Process.Kill()
+			_ = proc.Kill()
 			ctx = context.Background()
 		}
 	}
 	p.console.close()
-	end.status = exitStatus(p.cmd.ProcessState)
-	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+	end.status = exitStatus(state)
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		end.signal = int(ws.Signal())
 	}
 	return end
@@ -279,7 +325,7 @@ func (p *process) interruptTarget() int {
 			return pgrp
 		}
 	}
-	return p.cmd.Process.Pid
+	return p.target().Pid
 }
 
 // catchesSIGINT reports whether pid has a handler for SIGINT (SigCgt in
@@ -303,13 +349,13 @@ func catchesSIGINT(pid int) bool {
 // to its foreground job: the container is in a session of its own, so the
 // terminal cannot. Others, like kill(1)'s, go to PID 1 only.
 func (p *process) forward(sig os.Signal) {
-	pid := p.cmd.Process.Pid
+	pid := p.target().Pid
 	if s, ok := sig.(syscall.Signal); ok && (s == syscall.SIGINT || s == syscall.SIGQUIT) && p.console == nil {
 		if unix.Kill(-pid, s) == nil {
 			return
 		}
 	}
-	_ = p.cmd.Process.Signal(sig)
+	_ = p.target().Signal(sig)
 }
 
 // exitStatus is the shell's view of a wait status.

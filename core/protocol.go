@@ -13,6 +13,7 @@ const (
 	msgContinue uint32 = C.MSG_CONTINUE
 	msgError    uint32 = C.MSG_ERROR
 	msgConsole  uint32 = C.MSG_CONSOLE
+	msgPid      uint32 = C.MSG_PID
 )
 
 // Step operations.
@@ -38,6 +39,9 @@ const (
 	opNoNewPrivs uint32 = C.OP_NONEWPRIVS
 	opSeccomp    uint32 = C.OP_SECCOMP
 	opSetattr    uint32 = C.OP_SETATTR
+	opSetns      uint32 = C.OP_SETNS
+	opFork       uint32 = C.OP_FORK
+	opDumpable   uint32 = C.OP_DUMPABLE
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure
@@ -49,6 +53,22 @@ const (
 	guardMsgAttach   = C.GUARD_ATTACH
 	guardMsgForget   = C.GUARD_FORGET
 	guardMsgMax      = C.GUARD_MSG_MAX
+)
+
+// The monitor's messages and the files it writes in a state directory.
+const (
+	monConfig    = C.MON_CONFIG
+	monPid       = C.MON_PID
+	monError     = C.MON_ERROR
+	monConsole   = C.MON_CONSOLE
+	monStarted   = C.MON_STARTED
+	monMsgMax    = C.MON_MSG_MAX
+	monitorFdEnv = C.MONITORFD_ENV
+	// LogFile, OldLogFile and ExitFile are the names of the monitor's
+	// files in a detached container's state directory.
+	LogFile    = C.MON_LOG
+	OldLogFile = C.MON_LOG_OLD
+	ExitFile   = C.MON_EXIT
 )
 
 // Limits of the step list, and the variables naming inherited descriptors.

@@ -13,6 +13,7 @@ enum {
 	MSG_CONTINUE = 3, // parent -> init: go on past the OP_SYNC step
 	MSG_ERROR = 4,    // init -> parent: arg = failed step, errno = why; then exit 125
 	MSG_CONSOLE = 5,  // init -> parent: arg = OP_CONSOLE step, the pty master as SCM_RIGHTS
+	MSG_PID = 6,      // init -> parent: arg = pid of the child OP_FORK made (exec)
 };
 
 // The step list is a sequence of steps, each a header
@@ -44,6 +45,13 @@ enum {
 // NONEWPRIVS  -                              -
 // SECCOMP     program (bytes: sock_filter[]) seccomp(2) filter flags
 // SETATTR     path                           MOUNT_ATTR_* to set, recursively
+// SETNS       pidfd (decimal fd number)      CLONE_NEW* namespaces to join (exec)
+// FORK        -                              -   (child goes on in the joined pid
+//                                                namespace, a sibling of this process;
+//                                                this one sends MSG_PID, exits 0)
+// DUMPABLE    -                              0 or 1: PR_SET_DUMPABLE (exec keeps 0 until
+//                                                execve, so no container process can
+//                                                open its /proc/PID/exe, fds or memory)
 enum {
 	OP_MOUNT = 1,
 	OP_HOSTNAME = 2,
@@ -66,6 +74,9 @@ enum {
 	OP_NONEWPRIVS = 19,
 	OP_SECCOMP = 20,
 	OP_SETATTR = 21,
+	OP_SETNS = 22,
+	OP_FORK = 23,
+	OP_DUMPABLE = 24,
 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path
@@ -92,5 +103,28 @@ enum {
 	GUARD_FORGET = 3,
 };
 #define GUARD_MSG_MAX 8192
+
+// The monitor of a detached container (monitor.c). Its parent sends one
+// MON_CONFIG packet: the kind byte, then NUL-ended strings:
+//   clone flags, state dir, log file size cap, OOM counter file ("" none),
+//   keep stdin open ("1"/"0"), N, N cgroup dirs to remove, M, M finish args
+// with the init's sync socket as fd 4. The monitor answers with one syncMsg:
+// {MON_PID, pid, 0} once the init is cloned, or {MON_ERROR, 0, errno}. The
+// parent may then send MON_CONSOLE (the pty master as SCM_RIGHTS) and, once
+// the command runs, MON_STARTED: only then does the monitor execute the
+// finish args (post-stop hooks, --rm) after recording the container's end.
+#define MONITORFD_ENV "_MYDOCKER_MONITORFD"
+enum {
+	MON_CONFIG = 1,
+	MON_PID = 2,
+	MON_ERROR = 3,
+	MON_CONSOLE = 4,
+	MON_STARTED = 5,
+};
+#define MON_MSG_MAX 65536
+// What the monitor writes in the state dir.
+#define MON_LOG "container.log"        // stdout and stderr, CRI log format
+#define MON_LOG_OLD "container.log.1"  // the log before the last rotation
+#define MON_EXIT "exit.json"           // how the container ended, written once
 
 #endif

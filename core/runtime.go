@@ -110,7 +110,7 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 		return status, err
 	}
 	stage = "failed"
-	c, err := r.create(spec)
+	c, err := r.create(spec, true)
 	if err != nil {
 		return ExitCode(err), err
 	}

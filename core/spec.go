@@ -90,12 +90,20 @@ type Limits struct {
 // Any reports whether some limit is set, i.e. the container needs a cgroup.
 func (l Limits) Any() bool { return l.Memory > 0 || l.CPUs > 0 || l.Pids > 0 }
 
-// NewID returns a fresh container id: 12 hex digits, as docker's short ids,
-// safe as a hostname and as a path component.
+// NewID returns a fresh container id: 64 hex digits, as docker's, safe as
+// a path component; ShortID is its first 12, the default hostname.
 func NewID() string {
-	var b [6]byte
+	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return hex.EncodeToString(b[:])
+}
+
+// ShortID is the first 12 characters of an id, as docker shows them.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
 
 // DefaultEnv is the clean environment every container starts from, before

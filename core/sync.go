@@ -112,11 +112,17 @@ func (s *syncSocket) recv() (syncMsg, *os.File, error) {
 		}
 		return syncMsg{}, nil, errors.Join(fmt.Errorf("malformed sync message (%d bytes)", n), ferr)
 	}
+	return decodeMsg(b[:]), file, nil
+}
+
+// decodeMsg reads a syncMsg from its syncMsgSize bytes (the monitor's
+// answers have the same form).
+func decodeMsg(b []byte) syncMsg {
 	return syncMsg{
 		Type:  binary.NativeEndian.Uint32(b[0:]),
 		Arg:   binary.NativeEndian.Uint32(b[4:]),
 		Errno: syscall.Errno(binary.NativeEndian.Uint32(b[8:])),
-	}, file, nil
+	}
 }
 
 // receivedFile returns the one descriptor passed with SCM_RIGHTS, if any.

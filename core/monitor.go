@@ -1,0 +1,249 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A detached container (`run -d`) outlives the mydocker that starts it: its
+// init is the child of a monitor (monitor.c), which records how it ended
+// and keeps its log. This process does the rest exactly as for a
+// foreground run: the hooks, the cgroup, the step list and the sync
+// protocol with the init; the monitor only clones it.
+//
+//	  mydocker (Start)                    monitor (monitor.c)
+//	  ----------------                    -------------------
+//	  MON_CONFIG (queued)            -->
+//	  exec `mydocker monitor`,            forks; the first process exits
+//	  reaps the first process             setsid, clones the init in new
+//	                                      namespaces with the sync socket
+//	                                 <--  {MON_PID, pid}
+//	  makes the cgroup, then the sync
+//	  protocol of sync.go with the init
+//	  MON_CONSOLE + pty master (-t)  -->  logs it
+//	  MON_STARTED, close             -->  (on failure: kill, wait for EOF)
+//	                                      ... the container runs ...
+//	                                      reaps it, writes exit.json,
+//	                                      removes its cgroups, executes
+//	                                      Detached.Finish if started
+
+// Detached says where a detached container's monitor keeps its record.
+type Detached struct {
+	// Dir is the container's state directory (it must exist): the monitor
+	// writes LogFile, OldLogFile and ExitFile there.
+	Dir string
+	// Finish, if set, are the arguments of this binary that the monitor
+	// executes after it recorded the end of a container whose command
+	// started: post-stop hooks, --rm. (A failed start is Start's to report.)
+	Finish []string
+	// LogMax caps LogFile; at the cap it becomes OldLogFile. 0 is
+	// DefaultLogMax.
+	LogMax int64
+}
+
+// DefaultLogMax is the size at which a detached container's log is
+// rotated: at most twice this much is kept.
+const DefaultLogMax = 1 << 20
+
+// Start runs spec's container detached, under a monitor, and returns its
+// PID 1's pid once the command runs. Pre-clone and post-mount hooks run
+// here; post-stop hooks run here if the start fails, and otherwise are
+// d.Finish's to run (see FinishState). stdio.Err gets --debug output;
+// stdio.Signals cancel the start while hooks run.
+func (r *Runtime) Start(ctx context.Context, spec *Spec, d Detached, stdio Stdio) (pid int, retErr error) {
+	if os.Geteuid() != 0 {
+		return 0, ErrNotRoot
+	}
+	hookCtx, watch := watchSignals(ctx, stdio.Signals)
+	defer watch.stop()
+	stage := "vetoed"
+	if r.Hooks != nil {
+		defer func() {
+			if retErr != nil {
+				r.Hooks.PostStop(context.WithoutCancel(ctx), stopState(spec, stage, ExitCode(retErr), 0, retErr))
+			}
+		}()
+	}
+	if err := r.preClone(hookCtx, spec); err != nil {
+		_, err := watch.status(ExitCode(err), err)
+		if errors.Is(err, ErrCancelled) {
+			stage = "failed"
+		}
+		return 0, err
+	}
+	stage = "failed"
+	c, err := r.create(spec, false)
+	if err != nil {
+		return 0, err
+	}
+	if pid, err = r.startDetached(hookCtx, c, d, stdio); err != nil {
+		_ = c.destroy() // the monitor has ended: whatever it left
+		_, err = watch.status(ExitCode(err), err)
+		return 0, err
+	}
+	return pid, nil
+}
+
+func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, stdio Stdio) (_ int, retErr error) {
+	spec := c.spec
+	steps := bootSequence(bootPlan{spec: spec, c: c, sync: c.needsSync(r.Hooks), detached: true})
+	cfg, err := encodeSteps(steps)
+	if err != nil {
+		return 0, err
+	}
+	mcfg, err := monitorConfig(c, d)
+	if err != nil {
+		return 0, err
+	}
+	sock, childEnd, err := newSyncPair()
+	if err != nil {
+		return 0, err
+	}
+	defer sock.Close()
+	m, err := startMonitor(r.exe(), mcfg, childEnd)
+	childEnd.Close()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { m.finish(retErr == nil) }()
+	// The cgroup is made while the monitor clones the init (which waits
+	// for its step list): the monitor exists, so it will remove it.
+	cgroupDone := make(chan error, 1)
+	go func() { cgroupDone <- c.createCgroup() }()
+	pid, err := m.waitPid()
+	if cgroupErr := <-cgroupDone; err == nil {
+		err = cgroupErr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if spec.Debug {
+		debugSteps(stdio.Err, pid, steps)
+	}
+	if err := sock.sendConfig(cfg); err != nil {
+		return 0, fmt.Errorf("send steps to container init: %w", err)
+	}
+	if err := r.serveInit(ctx, sock, c, steps, pid, initHandlers{console: m.sendConsole}); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}
+
+// monitorConfig is the MON_CONFIG packet for c (protocol.h).
+func monitorConfig(c *container, d Detached) ([]byte, error) {
+	logMax := d.LogMax
+	if logMax <= 0 {
+		logMax = DefaultLogMax
+	}
+	oom, keepStdin := "", "0"
+	if c.cgroup != nil {
+		oom = c.cgroup.oomFile()
+	}
+	if c.spec.Interactive {
+		keepStdin = "1"
+	}
+	strs := []string{strconv.Itoa(cloneFlags), d.Dir, strconv.FormatInt(logMax, 10), oom, keepStdin}
+	dirs := c.cgroupDirs()
+	strs = append(append(strs, strconv.Itoa(len(dirs))), dirs...)
+	strs = append(append(strs, strconv.Itoa(len(d.Finish))), d.Finish...)
+	b := []byte{monConfig}
+	for _, s := range strs {
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, invalidf("monitor configuration %q contains a NUL byte", s)
+		}
+		b = append(append(b, s...), 0)
+	}
+	if len(b) > monMsgMax {
+		return nil, invalidf("monitor configuration too large (%d bytes, at most %d)", len(b), monMsgMax)
+	}
+	return b, nil
+}
+
+// monitorConn is this process's end of the talk with a starting monitor.
+type monitorConn struct {
+	ctl   *os.File
+	pidfd int // the init's, once known; -1 before
+}
+
+// startMonitor executes the monitor with the init's end of the sync socket
+// and returns once the monitor process exists (its first process, which
+// only forks it, has been reaped).
+func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start the container monitor: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "monitor"), os.NewFile(uintptr(fds[1]), "monitor-child")
+	defer theirs.Close()
+	if _, err := ours.Write(cfg); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("configure the container monitor: %w", err)
+	}
+	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "monitor"}, Env: []string{monitorFdEnv + "=3"},
+		ExtraFiles: []*os.File{theirs, initEnd}, SysProcAttr: &syscall.SysProcAttr{Setsid: true}}
+	if err := cmd.Run(); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start the container monitor: %w", err)
+	}
+	return &monitorConn{ctl: ours, pidfd: -1}, nil
+}
+
+// waitPid returns the init's pid once the monitor has cloned it.
+func (m *monitorConn) waitPid() (int, error) {
+	var b [syncMsgSize]byte
+	n, err := m.ctl.Read(b[:])
+	if err != nil || n != syncMsgSize {
+		return 0, fmt.Errorf("start the container monitor: it exited (%v)", errors.Join(err, io.ErrUnexpectedEOF))
+	}
+	s := decodeMsg(b[:])
+	if s.Type != monPid {
+		return 0, fmt.Errorf("container monitor: clone the container init: %w", s.Errno)
+	}
+	pid := int(s.Arg)
+	if m.pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+		return 0, fmt.Errorf("open a pidfd of the container: %w", err)
+	}
+	return pid, nil
+}
+
+// sendConsole hands the container's pty master to the monitor, which logs
+// what the container writes to it.
+func (m *monitorConn) sendConsole(ptmx *os.File) error {
+	defer ptmx.Close()
+	if err := unix.Sendmsg(int(m.ctl.Fd()), []byte{monConsole}, unix.UnixRights(int(ptmx.Fd())), nil, 0); err != nil {
+		return fmt.Errorf("hand the terminal to the container monitor: %w", err)
+	}
+	return nil
+}
+
+// finish tells the monitor the command runs, or, after a failed start,
+// kills the init and waits for the monitor to have recorded its end and
+// removed what it could.
+func (m *monitorConn) finish(started bool) {
+	if started {
+		_, _ = m.ctl.Write([]byte{monStarted})
+	} else {
+		if m.pidfd >= 0 {
+			_ = unix.PidfdSendSignal(m.pidfd, unix.SIGKILL, nil, 0)
+		}
+		var b [64]byte
+		for {
+			if n, err := m.ctl.Read(b[:]); n == 0 || err != nil {
+				break // EOF: the monitor has exited
+			}
+		}
+	}
+	if m.pidfd >= 0 {
+		unix.Close(m.pidfd)
+	}
+	m.ctl.Close()
+}
