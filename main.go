@@ -10,13 +10,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/lifecycle"
 	"github.com/mydocker/mydocker/plugins"
 	"github.com/mydocker/mydocker/repl"
+	"github.com/mydocker/mydocker/store"
 )
 
 func main() {
@@ -31,6 +34,7 @@ type globals struct {
 	startTimeout time.Duration
 	debug        bool
 	help         bool
+	root         string
 }
 
 func globalFlags(g *globals) *pflag.FlagSet {
@@ -43,6 +47,7 @@ func globalFlags(g *globals) *pflag.FlagSet {
 	fs.DurationVar(&g.startTimeout, "plugin-start-timeout", plugins.DefaultStartTimeout, "refuse a plugin that has not answered its handshake within this time")
 	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
+	fs.StringVar(&g.root, "root", stateRoot(), "keep containers' state in DIR (a tmpfs: gone after a reboot)")
 	return fs
 }
 
@@ -69,17 +74,62 @@ func run(args []string) int {
 		return core.ExitRuntimeError
 	}
 	defer host.Close()
-	rt := &core.Runtime{CacheDir: filepath.Join(stateRoot(), "cache")}
+	rt := &core.Runtime{CacheDir: filepath.Join(g.root, "cache")}
 	if host.Len() > 0 {
 		rt.Hooks = host
 	}
-	r := repl.New(repl.Options{Runtime: rt, Plugins: host, HistoryFile: historyFile()})
+	finish, err := finishArgs(g)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mydocker: %v\n", err)
+		return core.ExitRuntimeError
+	}
+	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish}
 	ctx := context.Background()
+	if fs.NArg() == 2 && fs.Arg(0) == finishCommand {
+		if err := containers.Finish(ctx, fs.Arg(1)); err != nil {
+			fmt.Fprintf(os.Stderr, "mydocker: %v\n", err)
+			return core.ExitRuntimeError
+		}
+		return 0
+	}
+	r := repl.New(repl.Options{Runtime: rt, Plugins: host, HistoryFile: historyFile(), Containers: containers})
 	if fs.NArg() == 0 {
 		return r.Run(ctx)
 	}
 	status, _ := r.Exec(ctx, fs.Args())
 	return status
+}
+
+// finishCommand is the hidden command a detached container's monitor runs
+// after the container ended: `mydocker GLOBALS _finish ID` runs its
+// post-stop hooks and --rm (lifecycle.Manager.Finish).
+const finishCommand = "_finish"
+
+// finishArgs are this process's global flags as the monitor passes them
+// back, paths made absolute (the monitor runs in /), then _finish.
+func finishArgs(g globals) ([]string, error) {
+	args := []string{"mydocker", "--root", g.root}
+	for _, list := range []struct {
+		flag  string
+		paths []string
+	}{{"--plugin", g.plugins}, {"--plugin-dir", g.pluginDirs}} {
+		for _, p := range list.paths {
+			path, pin, _ := strings.Cut(p, "@")
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", list.flag, p, err)
+			}
+			if pin != "" {
+				abs += "@" + pin
+			}
+			args = append(args, list.flag, abs)
+		}
+	}
+	args = append(args, "--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String())
+	if g.debug {
+		args = append(args, "--debug")
+	}
+	return append(args, finishCommand), nil
 }
 
 func loadPlugins(g globals) (*plugins.Host, error) {
@@ -106,7 +156,7 @@ func printUsage(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
 		name := "--" + f.Name
 		if f.Value.Type() != "bool" {
-			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION", "plugin-start-timeout": "DURATION"}[f.Name]
+			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION", "plugin-start-timeout": "DURATION", "root": "DIR"}[f.Name]
 		}
 		fmt.Printf("  %-26s %s\n", name, f.Usage)
 	})
@@ -120,7 +170,7 @@ func stateRoot() string {
 	if dir := os.Getenv("MYDOCKER_ROOT"); dir != "" {
 		return dir
 	}
-	return "/run/mydocker"
+	return store.DefaultRoot
 }
 
 // historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else

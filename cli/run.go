@@ -23,8 +23,8 @@ const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
 type runFlagValues struct {
 	env, volumes, devices, tmpfs, securityOpts []string
 	labels                                     []string
-	hostname, rootfs                           string
-	rm                                         bool
+	hostname, rootfs, name                     string
+	rm, detach                                 bool
 	memory, cpus, pids, storage                string
 }
 
@@ -56,13 +56,34 @@ func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.StringArrayVar(&v.devices, "device", nil, "make a host device usable: `HOST[:CONTAINER][:PERMS]` (repeatable)")
 	fs.BoolVar(&s.Debug, "debug", false, "print the container's boot steps to stderr")
 	fs.StringArrayVarP(&v.labels, "label", "l", nil, "a `KEY=VALUE` note on the container, for plugins (repeatable)")
-	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (every foreground container already is)")
+	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (else ps -a lists it until rm)")
+	fs.BoolVarP(&v.detach, "detach", "d", false, "run in the background and print the container id; see logs, exec, stop")
+	fs.StringVar(&v.name, "name", "", "name the container `NAME` ([a-zA-Z0-9][a-zA-Z0-9_.-]*, unique)")
 	return fs
+}
+
+// Run is a parsed `run`: the container's spec, and what to do with the
+// container as an object.
+type Run struct {
+	Spec   *core.Spec
+	Name   string // --name; "" for a generated one
+	Detach bool   // -d
+	Remove bool   // --rm
 }
 
 // ParseRun turns the words after `run` into a validated Spec with a fresh id.
 // Errors wrap ErrInvalid and name the offending flag or value.
 func ParseRun(args []string) (*core.Spec, error) {
+	r, err := ParseRunCommand(args)
+	if err != nil {
+		return nil, err
+	}
+	return r.Spec, nil
+}
+
+// ParseRunCommand is ParseRun with the flags about the container as an
+// object (-d, --name, --rm).
+func ParseRunCommand(args []string) (*Run, error) {
 	s := &core.Spec{ID: core.NewID()}
 	var v runFlagValues
 	fs := newRunFlags(s, &v)
@@ -74,6 +95,9 @@ func ParseRun(args []string) (*core.Spec, error) {
 	}
 	if err := v.apply(fs, s); err != nil {
 		return nil, err
+	}
+	if fs.Changed("name") && v.name == "" {
+		return nil, core.Invalidf("invalid --name: empty value")
 	}
 	s.Args = fs.Args()
 	if len(s.Args) == 0 {
@@ -100,7 +124,7 @@ func ParseRun(args []string) (*core.Spec, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	return &Run{Spec: s, Name: v.name, Detach: v.detach, Remove: v.rm}, nil
 }
 
 // apply parses the flags that take structured values into s. A flag given

@@ -33,7 +33,7 @@ func TestParseRun(t *testing.T) {
 			}
 			host := tc.host
 			if host == "" {
-				host = s.ID
+				host = core.ShortID(s.ID)
 			}
 			if !slices.Equal(s.Args, tc.args) || s.TTY != tc.tty || s.Interactive != tc.interactive || s.Hostname != host {
 				t.Errorf("got args %q tty %v i %v host %q", s.Args, s.TTY, s.Interactive, s.Hostname)

@@ -47,21 +47,31 @@ func (r *Runtime) plan(spec *Spec, userRoot string) (*container, error) {
 		return nil, err
 	}
 	c := &container{spec: spec, security: sec, env: withHome(spec.Env, sec.user.home)}
-	cfg := cgroupConfig{limits: spec.Limits}
-	if !spec.Security.Privileged {
-		cfg.devices = deviceNodes(spec.Devices)
-	}
-	if cfg.needed() {
-		host, err := detectCgroups()
-		if err != nil {
-			return nil, err
-		}
-		if c.cgroup, err = host.plan(spec.ID, cfg); err != nil {
-			return nil, err
-		}
-		c.cgroupParents = host.parents()
+	if err := c.planCgroup(); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// planCgroup works out where the container's cgroup is, if it needs one:
+// the same place for the same id every time.
+func (c *container) planCgroup() error {
+	cfg := cgroupConfig{limits: c.spec.Limits}
+	if !c.spec.Security.Privileged {
+		cfg.devices = deviceNodes(c.spec.Devices)
+	}
+	if !cfg.needed() {
+		return nil
+	}
+	host, err := detectCgroups()
+	if err != nil {
+		return err
+	}
+	if c.cgroup, err = host.plan(c.spec.ID, cfg); err != nil {
+		return err
+	}
+	c.cgroupParents = host.parents()
+	return nil
 }
 
 // createCgroup makes the planned cgroup, after sweeping away the stale
@@ -149,6 +159,16 @@ func (c *container) destroy() error {
 		return fmt.Errorf("clean up after the container: %w", err)
 	}
 	return nil
+}
+
+// RemoveCgroups removes what is left of the cgroup of a container that
+// ended without its clean-up (its monitor or mydocker was killed).
+func (r *Runtime) RemoveCgroups(spec *Spec) error {
+	c := &container{spec: spec}
+	if err := c.planCgroup(); err != nil {
+		return err
+	}
+	return c.destroy()
 }
 
 // formatSize writes a byte count the way -m reads it.

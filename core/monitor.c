@@ -334,7 +334,7 @@ __attribute__((constructor)) static void mydocker_monitor(int argc, char **argv,
 	}
 	close(4); // the init's end of the sync socket: the init holds it now
 	close(in[0]), close(out[1]), close(err[1]);
-	reply(ctl, MON_PID, pid, 0);
+	reply(ctl, MON_PID, pid, getpid());
 
 	struct stream st[3] = { { out[0], "stdout" }, { err[0], "stderr" }, { -1, "stdout" } };
 	int started = serve(ctl, pidfd, st, cfg.logmax);

@@ -54,14 +54,20 @@ type Detached struct {
 // rotated: at most twice this much is kept.
 const DefaultLogMax = 1 << 20
 
-// Start runs spec's container detached, under a monitor, and returns its
-// PID 1's pid once the command runs. Pre-clone and post-mount hooks run
+// Started is a detached container whose command runs.
+type Started struct {
+	Pid     int // its PID 1
+	Monitor int // its monitor, which records its end
+}
+
+// Start runs spec's container detached, under a monitor, and returns once
+// the command runs. Pre-clone and post-mount hooks run
 // here; post-stop hooks run here if the start fails, and otherwise are
 // d.Finish's to run (see FinishState). stdio.Err gets --debug output;
 // stdio.Signals cancel the start while hooks run.
-func (r *Runtime) Start(ctx context.Context, spec *Spec, d Detached, stdio Stdio) (pid int, retErr error) {
+func (r *Runtime) Start(ctx context.Context, spec *Spec, d Detached, stdio Stdio) (st Started, retErr error) {
 	if os.Geteuid() != 0 {
-		return 0, ErrNotRoot
+		return st, ErrNotRoot
 	}
 	hookCtx, watch := watchSignals(ctx, stdio.Signals)
 	defer watch.stop()
@@ -78,64 +84,65 @@ func (r *Runtime) Start(ctx context.Context, spec *Spec, d Detached, stdio Stdio
 		if errors.Is(err, ErrCancelled) {
 			stage = "failed"
 		}
-		return 0, err
+		return st, err
 	}
 	stage = "failed"
 	c, err := r.create(spec, false)
 	if err != nil {
-		return 0, err
+		return st, err
 	}
-	if pid, err = r.startDetached(hookCtx, c, d, stdio); err != nil {
+	if st, err = r.startDetached(hookCtx, c, d, stdio); err != nil {
 		_ = c.destroy() // the monitor has ended: whatever it left
 		_, err = watch.status(ExitCode(err), err)
-		return 0, err
+		return st, err
 	}
-	return pid, nil
+	return st, nil
 }
 
-func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, stdio Stdio) (_ int, retErr error) {
+func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, stdio Stdio) (_ Started, retErr error) {
+	var none Started
 	spec := c.spec
 	steps := bootSequence(bootPlan{spec: spec, c: c, sync: c.needsSync(r.Hooks), detached: true})
 	cfg, err := encodeSteps(steps)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	mcfg, err := monitorConfig(c, d)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	sock, childEnd, err := newSyncPair()
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	defer sock.Close()
 	m, err := startMonitor(r.exe(), mcfg, childEnd)
 	childEnd.Close()
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	defer func() { m.finish(retErr == nil) }()
 	// The cgroup is made while the monitor clones the init (which waits
 	// for its step list): the monitor exists, so it will remove it.
 	cgroupDone := make(chan error, 1)
 	go func() { cgroupDone <- c.createCgroup() }()
-	pid, err := m.waitPid()
+	pid, monitor, err := m.waitPid()
 	if cgroupErr := <-cgroupDone; err == nil {
 		err = cgroupErr
 	}
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	if spec.Debug {
 		debugSteps(stdio.Err, pid, steps)
 	}
 	if err := sock.sendConfig(cfg); err != nil {
-		return 0, fmt.Errorf("send steps to container init: %w", err)
+		return none, fmt.Errorf("send steps to container init: %w", err)
 	}
 	if err := r.serveInit(ctx, sock, c, steps, pid, initHandlers{console: m.sendConsole}); err != nil {
-		return 0, err
+		return none, err
 	}
-	return pid, nil
+	return Started{Pid: pid, Monitor: monitor}, nil
 }
 
 // monitorConfig is the MON_CONFIG packet for c (protocol.h).
@@ -197,22 +204,23 @@ func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error
 	return &monitorConn{ctl: ours, pidfd: -1}, nil
 }
 
-// waitPid returns the init's pid once the monitor has cloned it.
-func (m *monitorConn) waitPid() (int, error) {
+// waitPid returns the init's and the monitor's pids once the monitor has
+// cloned the init.
+func (m *monitorConn) waitPid() (int, int, error) {
 	var b [syncMsgSize]byte
 	n, err := m.ctl.Read(b[:])
 	if err != nil || n != syncMsgSize {
-		return 0, fmt.Errorf("start the container monitor: it exited (%v)", errors.Join(err, io.ErrUnexpectedEOF))
+		return 0, 0, fmt.Errorf("start the container monitor: it exited (%v)", errors.Join(err, io.ErrUnexpectedEOF))
 	}
 	s := decodeMsg(b[:])
 	if s.Type != monPid {
-		return 0, fmt.Errorf("container monitor: clone the container init: %w", s.Errno)
+		return 0, 0, fmt.Errorf("container monitor: clone the container init: %w", s.Errno)
 	}
 	pid := int(s.Arg)
 	if m.pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
-		return 0, fmt.Errorf("open a pidfd of the container: %w", err)
+		return 0, 0, fmt.Errorf("open a pidfd of the container: %w", err)
 	}
-	return pid, nil
+	return pid, int(s.Errno), nil
 }
 
 // sendConsole hands the container's pty master to the monitor, which logs

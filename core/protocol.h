@@ -109,7 +109,8 @@ enum {
 //   clone flags, state dir, log file size cap, OOM counter file ("" none),
 //   keep stdin open ("1"/"0"), N, N cgroup dirs to remove, M, M finish args
 // with the init's sync socket as fd 4. The monitor answers with one syncMsg:
-// {MON_PID, pid, 0} once the init is cloned, or {MON_ERROR, 0, errno}. The
+// {MON_PID, init pid, monitor pid} once the init is cloned (the third field
+// is a pid here, not an errno), or {MON_ERROR, 0, errno}. The
 // parent may then send MON_CONSOLE (the pty master as SCM_RIGHTS) and, once
 // the command runs, MON_STARTED: only then does the monitor execute the
 // finish args (post-stop hooks, --rm) after recording the container's end.

@@ -63,6 +63,9 @@ type Stdio struct {
 	// terminal): the terminal's ^C and ^\ reach the caller, which forwards
 	// them through here.
 	Signals <-chan os.Signal
+	// OnStart, if set, is told the pid of the container's PID 1 once its
+	// command runs (to record it: package store).
+	OnStart func(pid int)
 }
 
 // Runtime starts containers. Its zero value is ready to use.
@@ -125,6 +128,9 @@ func (r *Runtime) Run(ctx context.Context, spec *Spec, stdio Stdio) (status int,
 	}
 	if sig := watch.stop(); sig != 0 { // it came as the command started
 		p.forward(sig)
+	}
+	if stdio.OnStart != nil {
+		stdio.OnStart(p.target().Pid)
 	}
 	stage = "ran"
 	end := p.wait(ctx, stdio.Signals)

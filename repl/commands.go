@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/lifecycle"
+	"github.com/mydocker/mydocker/store"
 )
 
 // command is one entry of the REPL's command table: the executor dispatches
@@ -28,6 +27,15 @@ func init() {
 	// Assigned in init because help refers back to the table.
 	commands = []command{
 		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
+		{"ps", "[-a] [-q]", "list running containers (-a: also ended ones)", containerCommand("ps", (*REPL).psCmd)},
+		{"exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "run a command in a running container", containerCommand("exec", (*REPL).execCmd)},
+		{"logs", "[-f] [--tail N] [-t] CONTAINER", "print a detached container's output", containerCommand("logs", (*REPL).logsCmd)},
+		{"stop", "[-t SECS] CONTAINER...", "stop containers: SIGTERM, then SIGKILL", containerCommand("stop", (*REPL).stopCmd)},
+		{"kill", "[-s SIGNAL] CONTAINER...", "send a signal to containers (default KILL)", containerCommand("kill", (*REPL).killCmd)},
+		{"rm", "[-f] CONTAINER...", "remove ended containers (-f: also running ones)", containerCommand("rm", (*REPL).rmCmd)},
+		{"wait", "CONTAINER...", "wait for containers to end; print their statuses", containerCommand("wait", (*REPL).waitCmd)},
+		{"inspect", "CONTAINER...", "describe containers as JSON", containerCommand("inspect", (*REPL).inspectCmd)},
+		{"top", "CONTAINER", "list a container's processes", containerCommand("top", (*REPL).topCmd)},
 		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
 		{"plugins", "", "list the loaded plugins, their state and hook counts", (*REPL).pluginsCmd},
 		{"clear", "", "clear the screen", (*REPL).clearCmd},
@@ -48,11 +56,9 @@ func lookup(name string) *command {
 var errExit = errors.New("exit")
 
 func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
-	spec, err := cli.ParseRun(args)
+	run, err := cli.ParseRunCommand(args)
 	if errors.Is(err, core.ErrHelp) {
-		c := lookup("run")
-		fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
-		printRunHelp(s.opts.Out)
+		s.printCommandHelp("run")
 		return 0, nil
 	}
 	if err != nil {
@@ -63,11 +69,10 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	// decide on, as for a shell's foreground job: kill(1), and without a
 	// pty the terminal's ^C; SIGHUP when the terminal goes away. Caught,
 	// they also never kill mydocker before it restores the terminal.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	stdio.Signals = sigs
-	status, err := s.opts.Runtime.Run(ctx, spec, stdio)
+	stop := s.forwardSignals(&stdio)
+	defer stop()
+	opts := lifecycle.RunOptions{Name: run.Name, Detach: run.Detach, Remove: run.Remove}
+	status, err := s.containers().Run(ctx, run.Spec, opts, stdio)
 	switch {
 	case errors.Is(err, core.ErrNotRoot):
 		return status, err
@@ -76,8 +81,18 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 		return ExitHangup, nil
 	case err != nil:
 		return status, fmt.Errorf("run: %w", err)
+	case run.Detach:
+		fmt.Fprintln(s.opts.Out, run.Spec.ID)
 	}
 	return status, nil
+}
+
+// containers is the manager of the store this REPL acts on.
+func (s *REPL) containers() *lifecycle.Manager {
+	if s.opts.Containers == nil {
+		s.opts.Containers = &lifecycle.Manager{Runtime: s.opts.Runtime, Store: store.New(store.DefaultRoot)}
+	}
+	return s.opts.Containers
 }
 
 func (s *REPL) pluginsCmd(_ context.Context, args []string) (int, error) {
@@ -122,25 +137,38 @@ func (s *REPL) helpCmd(_ context.Context, args []string) (int, error) {
 	case len(args) == 0:
 		fmt.Fprintln(s.opts.Out, "Commands:")
 		for _, c := range commands {
-			fmt.Fprintf(s.opts.Out, "  %-8s %-27s %s\n", c.name, c.args, c.summary)
+			fmt.Fprintf(s.opts.Out, "  %-8s %-38s %s\n", c.name, c.args, c.summary)
 		}
-		fmt.Fprintln(s.opts.Out, "\nType `help run` for the options of run.")
+		fmt.Fprintln(s.opts.Out, "\nType `help COMMAND` for a command's options. CONTAINER is a name, an id, or a unique id prefix.")
 		return 0, nil
 	case len(args) == 1 && lookup(args[0]) != nil:
-		c := lookup(args[0])
-		fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
-		if c.name == "run" {
-			printRunHelp(s.opts.Out)
-		}
+		s.printCommandHelp(args[0])
 		return 0, nil
 	default:
 		return 2, fmt.Errorf("help: no such command %q (commands: %s)", strings.Join(args, " "), commandNames())
 	}
 }
 
-func printRunHelp(w io.Writer) {
+// printCommandHelp prints a command's usage and options.
+func (s *REPL) printCommandHelp(name string) {
+	c := lookup(name)
+	fmt.Fprintf(s.opts.Out, "Usage: %s %s\n\n%s\n", c.name, c.args, upperFirst(c.summary))
+	switch {
+	case name == "run":
+		printFlags(s.opts.Out, cli.RunFlagHelp())
+		fmt.Fprintln(s.opts.Out, `
+Exit status: the command's own; 128+N if it died of signal N; 125 if mydocker
+failed; 126 if the command cannot be executed; 127 if it was not found.`)
+	case cli.IsContainerCommand(name):
+		if flags := cli.CommandFlagHelp(name); len(flags) > 0 {
+			printFlags(s.opts.Out, flags)
+		}
+	}
+}
+
+func printFlags(w io.Writer, flags []cli.FlagHelp) {
 	fmt.Fprintln(w, "\nOptions:")
-	for _, f := range cli.RunFlagHelp() {
+	for _, f := range flags {
 		name := "    --" + f.Name
 		if f.Short != "" {
 			name = "-" + f.Short + ", --" + f.Name
@@ -150,9 +178,6 @@ func printRunHelp(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-34s %s\n", name, f.Usage)
 	}
-	fmt.Fprintln(w, `
-Exit status: the command's own; 128+N if it died of signal N; 125 if mydocker
-failed; 126 if the command cannot be executed; 127 if it was not found.`)
 }
 
 func commandNames() string {

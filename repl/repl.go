@@ -25,6 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/lifecycle"
 )
 
 // DefaultPrompt is the interactive prompt.
@@ -39,6 +40,9 @@ type Options struct {
 	Prompt      string // default DefaultPrompt
 	HistoryFile string // where interactive history persists; "" keeps it in memory
 	Plugins     Reporter
+	// Containers acts on the container store; nil is one over
+	// store.DefaultRoot with Runtime.
+	Containers *lifecycle.Manager
 }
 
 // Reporter describes loaded plugins for the `plugins` command; the plugin

@@ -1,0 +1,142 @@
+// Package lifecycle is what mydocker does with containers as objects that
+// outlive a command: run (in the foreground or detached, -d), stop, kill,
+// rm, wait, exec, logs, top. It joins core (which starts and enters
+// containers) and store (which remembers them), so that every front end,
+// the prompt, one-shot commands and later the OCI runtime command line,
+// acts on containers the same way.
+//
+// Who records what:
+//   - a foreground run: the mydocker that runs it records its start and its
+//     exit; if that mydocker is killed, its guard kills the container and
+//     the record reads "exited" with the reason;
+//   - a detached run: the mydocker that starts it records its start; its
+//     monitor (core/monitor.c) records its exit and then executes
+//     `mydocker ... _finish ID`, which runs the post-stop hooks (loaded
+//     again, from the flags the container was started with) and --rm.
+//     Post-stop thus fires once per container, also after the prompt that
+//     started it has exited; a monitor killed with SIGKILL takes its
+//     container with it (parent-death signal) and fires nothing.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/store"
+)
+
+// Manager acts on the containers of one store.
+type Manager struct {
+	Runtime *core.Runtime
+	Store   *store.Store
+	// Finish is the argument list (of this binary) a detached container's
+	// monitor runs after it ended, with the container's id appended:
+	// mydocker's global flags and the hidden `_finish` command.
+	FinishArgs []string
+}
+
+// RunOptions are run's flags about the container as an object, beside its
+// spec.
+type RunOptions struct {
+	Name   string
+	Detach bool // -d
+	Remove bool // --rm: forget it when it ends
+}
+
+// Run runs spec as a new container. In the foreground it returns the
+// command's status once it ends; detached (-d) it returns once the command
+// runs, with status 0. The id is set once the container is recorded.
+func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, stdio core.Stdio) (status int, err error) {
+	self, err := core.ProcStartTime(os.Getpid())
+	if err != nil {
+		return core.ExitRuntimeError, fmt.Errorf("read this process's start time: %w", err)
+	}
+	rec := &store.Record{ID: spec.ID, Name: opts.Name, Spec: *spec, Created: time.Now().UTC(),
+		Detached: opts.Detach, AutoRemove: opts.Remove, Owner: os.Getpid(), OwnerStart: self}
+	if err := m.Store.Create(rec); err != nil {
+		return core.ExitRuntimeError, err
+	}
+	if opts.Detach {
+		return m.runDetached(ctx, rec, stdio)
+	}
+	return m.runForeground(ctx, rec, stdio)
+}
+
+func (m *Manager) runForeground(ctx context.Context, rec *store.Record, stdio core.Stdio) (int, error) {
+	spec := rec.Spec
+	var saveErr error
+	stdio.OnStart = func(pid int) { saveErr = m.started(rec, pid) }
+	status, err := m.Runtime.Run(ctx, &spec, stdio)
+	exit := store.Exit{ExitCode: status, FinishedAt: time.Now().UTC(), OOMKilled: errors.Is(err, core.ErrMemoryLimit)}
+	if rec.Pid == 0 && err != nil {
+		exit.Error = err.Error()
+	}
+	if status > 128 && rec.Pid != 0 {
+		exit.Signal = status - 128
+	}
+	if rec.AutoRemove {
+		return status, errors.Join(err, m.Store.Remove(rec.ID))
+	}
+	return status, errors.Join(err, saveErr, m.Store.SaveExit(rec.ID, exit))
+}
+
+func (m *Manager) runDetached(ctx context.Context, rec *store.Record, stdio core.Stdio) (int, error) {
+	d := core.Detached{Dir: m.Store.Dir(rec.ID)}
+	if rec.AutoRemove || m.Runtime.Hooks != nil {
+		d.Finish = append(append([]string(nil), m.FinishArgs...), rec.ID)
+	}
+	spec := rec.Spec
+	st, err := m.Runtime.Start(ctx, &spec, d, stdio)
+	if err != nil {
+		if rec.AutoRemove {
+			return core.ExitCode(err), errors.Join(err, m.Store.Remove(rec.ID))
+		}
+		exit := store.Exit{ExitCode: core.ExitCode(err), FinishedAt: time.Now().UTC(), Error: err.Error()}
+		// The monitor's exit.json, if it wrote one, says the init died of
+		// the kill; the reason is this error.
+		os.Remove(filepath.Join(d.Dir, core.ExitFile))
+		return core.ExitCode(err), errors.Join(err, m.Store.SaveExit(rec.ID, exit))
+	}
+	if mst, err := core.ProcStartTime(st.Monitor); err == nil {
+		rec.Monitor, rec.MonitorStart = st.Monitor, mst
+	}
+	return 0, m.started(rec, st.Pid)
+}
+
+// started records that the container's command runs as pid.
+func (m *Manager) started(rec *store.Record, pid int) error {
+	st, err := core.ProcStartTime(pid)
+	if err != nil {
+		return nil // it has already ended: its exit is recorded next
+	}
+	rec.Pid, rec.PidStart, rec.Started = pid, st, time.Now().UTC()
+	return m.Store.Save(rec)
+}
+
+// Finish is what a detached container's monitor runs after the container
+// ended: the post-stop hooks, then --rm.
+func (m *Manager) Finish(ctx context.Context, id string) error {
+	c, err := m.Store.Get(id)
+	if err != nil {
+		return err
+	}
+	if m.Runtime.Hooks != nil && c.Broken == nil {
+		st := core.StopState{ID: c.ID, Spec: c.Spec, Reason: "exited"}
+		if c.Exit != nil {
+			st.Status, st.Signal, st.OOM = c.Exit.ExitCode, c.Exit.Signal, c.Exit.OOMKilled
+			if st.Signal != 0 {
+				st.Reason = "killed"
+			}
+		}
+		m.Runtime.Hooks.PostStop(ctx, st)
+	}
+	if c.AutoRemove {
+		return m.Store.Remove(id)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// List reads every container, oldest first. A directory whose state.json
+// cannot be read is listed with Broken set.
+func (s *Store) List() ([]*Container, error) {
+	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the container store: %w", err)
+	}
+	var all []*Container
+	for _, e := range entries {
+		if e.IsDir() && isID(e.Name()) {
+			all = append(all, s.load(e.Name()))
+		}
+	}
+	slices.SortStableFunc(all, func(a, b *Container) int { return a.Created.Compare(b.Created) })
+	return all, nil
+}
+
+// Get reads container id.
+func (s *Store) Get(id string) (*Container, error) {
+	if !isID(id) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if _, err := os.Stat(s.Dir(id)); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return s.load(id), nil
+}
+
+// Resolve finds the one container ref names: a name, a full id, or a
+// prefix of one id only. A name wins over an id prefix, as in docker.
+func (s *Store) Resolve(ref string) (*Container, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("%w: empty name", ErrNotFound)
+	}
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var byPrefix []*Container
+	for _, c := range all {
+		if c.ID == ref || c.Name == ref {
+			return c, nil
+		}
+		if strings.HasPrefix(c.ID, ref) {
+			byPrefix = append(byPrefix, c)
+		}
+	}
+	switch len(byPrefix) {
+	case 0:
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+	case 1:
+		return byPrefix[0], nil
+	}
+	names := make([]string, 0, 3)
+	for _, c := range byPrefix[:min(3, len(byPrefix))] {
+		names = append(names, c.Name)
+	}
+	return nil, fmt.Errorf("%w: %q matches %d containers (%s...): give more of the id, or the name", ErrAmbiguous, ref, len(byPrefix), strings.Join(names, ", "))
+}
+
+// load reads one container's files and derives its status.
+func (s *Store) load(id string) *Container {
+	c := &Container{Record: Record{ID: id, Name: "<unreadable>"}, Dir: s.Dir(id)}
+	b, err := os.ReadFile(filepath.Join(c.Dir, "state.json"))
+	if err == nil {
+		var rec Record
+		if err = json.Unmarshal(b, &rec); err == nil && rec.ID != id {
+			err = errors.New("its id does not match its directory")
+		}
+		if err == nil {
+			c.Record = rec
+		}
+	}
+	if err != nil {
+		c.Broken = fmt.Errorf("unreadable state: %w", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(c.Dir, core.ExitFile)); err == nil {
+		var e Exit
+		if json.Unmarshal(b, &e) == nil {
+			c.Exit = &e
+		}
+	}
+	c.derive()
+	return c
+}
+
+// derive says what a record means now. A container is running only if its
+// PID 1, with the start time recorded, is alive; one that has no exit
+// record and no live process is exited, and Lost says why.
+func (c *Container) derive() {
+	switch {
+	case c.Exit != nil:
+		c.Status = Exited
+	case c.Broken != nil:
+		c.Status, c.Lost = Exited, "its state could not be read"
+	case c.Pid != 0 && alive(c.Pid, c.PidStart):
+		c.Status = Running
+	case c.Pid != 0 && c.Recorder():
+		c.Status = Exited // and about to be recorded
+	case c.Pid != 0 && c.Detached:
+		c.Status, c.Lost = Exited, "its monitor was killed"
+	case c.Pid != 0:
+		c.Status, c.Lost = Exited, "the mydocker running it was killed"
+	case alive(c.Owner, c.OwnerStart):
+		c.Status = Created
+	default:
+		c.Status, c.Lost = Exited, "its start was interrupted"
+	}
+}
+
+// Running reports whether the container's PID 1 is alive now.
+func (c *Container) Running() bool { return c.Status == Running }
+
+// alive reports whether pid is the process that started at start.
+func alive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := core.ProcStartTime(pid)
+	return err == nil && st == start
+}

@@ -1,0 +1,236 @@
+// Package store keeps the records of containers, so that any mydocker
+// process (the prompt, a one-shot command, the OCI runtime front end) can
+// list and control the containers of any other: one directory per
+// container under ROOT/containers (ROOT is /run/mydocker, a tmpfs, so a
+// reboot forgets them with their processes), holding
+//
+//	state.json       the Record: id, name, spec, pid and its start time
+//	exit.json        how it ended (core.ExitFile): written once, by its
+//	                 monitor (detached) or by the mydocker that waited
+//	container.log    a detached container's output (core.LogFile)
+//
+// Every file is written whole and renamed into place, so a reader never
+// sees half of one and needs no lock; creating and removing containers
+// (where names must stay unique) hold an flock on ROOT/containers/.lock.
+// What a record says is checked against the kernel when it is read: a pid
+// counts as the container's only with the start time recorded with it.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// Record is what state.json holds: a container as its creator knows it.
+type Record struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Spec       core.Spec `json:"spec"`
+	Created    time.Time `json:"created"`
+	Detached   bool      `json:"detached,omitempty"`
+	AutoRemove bool      `json:"autoRemove,omitempty"` // --rm
+	// Pid and PidStart name its PID 1 once its command runs.
+	Pid      int       `json:"pid,omitempty"`
+	PidStart uint64    `json:"pidStart,omitempty"`
+	Started  time.Time `json:"started,omitzero"`
+	// Owner and OwnerStart name the mydocker process that created it,
+	// which records its start.
+	Owner      int    `json:"owner"`
+	OwnerStart uint64 `json:"ownerStart"`
+	// Monitor and MonitorStart name a detached container's monitor, which
+	// records its exit.
+	Monitor      int    `json:"monitor,omitempty"`
+	MonitorStart uint64 `json:"monitorStart,omitempty"`
+}
+
+// Recorder reports whether the process that records c's exit (its monitor,
+// or the mydocker running it in the foreground) is alive.
+func (c *Container) Recorder() bool {
+	if c.Detached {
+		return alive(c.Monitor, c.MonitorStart)
+	}
+	return alive(c.Owner, c.OwnerStart)
+}
+
+// Exit is what exit.json holds: how a container ended.
+type Exit struct {
+	ExitCode   int       `json:"exitCode"`
+	Signal     int       `json:"signal,omitempty"`
+	OOMKilled  bool      `json:"oomKilled,omitempty"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// Error is why its start failed, if it did.
+	Error string `json:"error,omitempty"`
+}
+
+// Status is a container's state as seen now.
+type Status string
+
+// The statuses: created (starting), running, exited.
+const (
+	Created Status = "created"
+	Running Status = "running"
+	Exited  Status = "exited"
+)
+
+// Container is a record read back, with what the kernel says of it.
+type Container struct {
+	Record
+	Dir    string
+	Exit   *Exit  // nil unless it ended and that was recorded
+	Status Status // derived: see derive
+	// Lost says why a container is exited without an exit record: the
+	// process that was to record it was killed.
+	Lost string
+	// Broken is set when state.json cannot be read (only rm -f works then).
+	Broken error
+}
+
+// Store is the container records under one root.
+type Store struct{ dir string }
+
+// DefaultRoot is where mydocker keeps its state: a tmpfs, so that a
+// reboot forgets containers with their processes.
+const DefaultRoot = "/run/mydocker"
+
+// New returns the store under root. Nothing is made until a container is
+// created; reading a store that does not exist finds no containers.
+func New(root string) *Store { return &Store{dir: filepath.Join(root, "containers")} }
+
+// Dir is the directory of container id's files.
+func (s *Store) Dir(id string) string { return filepath.Join(s.dir, id) }
+
+// Errors of Resolve and Create, for errors.Is.
+var (
+	ErrNotFound  = errors.New("no such container")
+	ErrAmbiguous = errors.New("ambiguous container")
+	ErrNameInUse = errors.New("name already in use")
+)
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ValidateName checks a --name: docker's rule, at most 128 bytes.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) || len(name) > 128 {
+		return core.Invalidf("invalid --name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 bytes", name)
+	}
+	return nil
+}
+
+// Create records a new container, giving it a generated name if it has
+// none. The name must not be in use, nor be another container's id.
+func (s *Store) Create(rec *Record) (retErr error) {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("open the container store: %w", err)
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	all, err := s.List()
+	if err != nil {
+		return err
+	}
+	taken := func(name string) bool {
+		return slices.ContainsFunc(all, func(c *Container) bool { return c.Name == name || c.ID == name })
+	}
+	if rec.Name == "" {
+		rec.Name = generateName(taken)
+	} else if err := ValidateName(rec.Name); err != nil {
+		return err
+	} else if taken(rec.Name) {
+		return fmt.Errorf("the container name %q is %w by another container: remove it or choose another name", rec.Name, ErrNameInUse)
+	}
+	dir := s.Dir(rec.ID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("record the container: %w", err)
+	}
+	defer func() {
+		if retErr != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	return s.Save(rec)
+}
+
+// Save writes rec's state.json.
+func (s *Store) Save(rec *Record) error {
+	return writeJSON(filepath.Join(s.Dir(rec.ID), "state.json"), rec)
+}
+
+// SaveExit records how container id ended, unless that is recorded.
+func (s *Store) SaveExit(id string, e Exit) error {
+	if _, err := os.Stat(filepath.Join(s.Dir(id), core.ExitFile)); err == nil {
+		return nil
+	}
+	return writeJSON(filepath.Join(s.Dir(id), core.ExitFile), e)
+}
+
+// Remove deletes container id's records. The caller makes sure it is not
+// running.
+func (s *Store) Remove(id string) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := os.RemoveAll(s.Dir(id)); err != nil {
+		return fmt.Errorf("remove the container's records: %w", err)
+	}
+	return nil
+}
+
+// lock takes the store's lock against other mydocker processes.
+func (s *Store) lock() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, ".lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock the container store: %w", err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock the container store: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// writeJSON writes v to path whole: a temporary file renamed into place.
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// ShortID is how ids are shown.
+func ShortID(id string) string { return core.ShortID(id) }
+
+// isID reports whether s looks like a full container id.
+func isID(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
