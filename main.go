@@ -47,7 +47,7 @@ func globalFlags(g *globals) *pflag.FlagSet {
 	fs.DurationVar(&g.startTimeout, "plugin-start-timeout", plugins.DefaultStartTimeout, "refuse a plugin that has not answered its handshake within this time")
 	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
-	fs.StringVar(&g.root, "root", stateRoot(), "keep containers' state in DIR (a tmpfs: gone after a reboot)")
+	fs.StringVar(&g.root, "root", store.RootFromEnv(), "keep containers' state in DIR (a tmpfs: gone after a reboot)")
 	return fs
 }
 
@@ -162,15 +162,6 @@ func printUsage(fs *pflag.FlagSet) {
 	})
 	fmt.Println()
 	repl.New(repl.Options{In: os.Stdin}).Exec(context.Background(), []string{"help"})
-}
-
-// stateRoot is where mydocker keeps what outlives one process: $MYDOCKER_ROOT,
-// or /run/mydocker, a tmpfs, so that it is gone after a reboot.
-func stateRoot() string {
-	if dir := os.Getenv("MYDOCKER_ROOT"); dir != "" {
-		return dir
-	}
-	return store.DefaultRoot
 }
 
 // historyFile is $MYDOCKER_HISTORY if set (empty: keep no history), else

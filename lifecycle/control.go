@@ -32,7 +32,7 @@ func signal(c *store.Container, sig syscall.Signal) error {
 		return fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
 	defer unix.Close(fd)
-	if st, err := core.ProcStartTime(c.Pid); err != nil || st != c.PidStart {
+	if !core.ProcAlive(c.Pid, c.PidStart) {
 		return fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
 	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
@@ -75,7 +75,7 @@ func (m *Manager) waitDead(ctx context.Context, c *store.Container, d time.Durat
 		return true
 	}
 	defer unix.Close(fd)
-	if st, err := core.ProcStartTime(c.Pid); err != nil || st != c.PidStart {
+	if !core.ProcAlive(c.Pid, c.PidStart) {
 		return true
 	}
 	deadline := time.Now().Add(d)

@@ -178,22 +178,37 @@ func parseAll(b []byte) []record {
 	return recs
 }
 
-// lastLines keeps the records of the last n lines (a line is a run of
-// partial records and the full one that ends it).
+// lastLines keeps the records of the last n lines. A line is a full
+// record and the partial records before it on the same stream (the other
+// stream may write between them); lines count in the order they end.
 func lastLines(recs []record, n int) []record {
-	lines, i := 0, len(recs)
-	for i > 0 {
-		// A line ends at a full record, or at the very end.
-		if !recs[i-1].partial || i == len(recs) {
-			if lines == n {
-				break
-			}
-			lines++
+	line := make([]int, len(recs)) // each record's line
+	var open [2]int                // the line a stream's partial record left open, +1
+	lines := 0
+	for i, r := range recs {
+		s := 0
+		if r.stderr {
+			s = 1
 		}
-		i--
-		for i > 0 && recs[i-1].partial {
-			i--
+		if open[s] > 0 {
+			line[i] = open[s] - 1
+		} else {
+			line[i], lines = lines, lines+1
+		}
+		open[s] = 0
+		if r.partial {
+			open[s] = line[i] + 1
 		}
 	}
-	return recs[i:]
+	keep := map[int]bool{}
+	for i := len(recs) - 1; i >= 0 && len(keep) < n; i-- {
+		keep[line[i]] = true // lines in the order their last record comes
+	}
+	var out []record
+	for i, r := range recs {
+		if keep[line[i]] {
+			out = append(out, r)
+		}
+	}
+	return out
 }

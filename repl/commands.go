@@ -90,7 +90,7 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 // containers is the manager of the store this REPL acts on.
 func (s *REPL) containers() *lifecycle.Manager {
 	if s.opts.Containers == nil {
-		s.opts.Containers = &lifecycle.Manager{Runtime: s.opts.Runtime, Store: store.New(store.DefaultRoot)}
+		s.opts.Containers = &lifecycle.Manager{Runtime: s.opts.Runtime, Store: store.New(store.RootFromEnv())}
 	}
 	return s.opts.Containers
 }

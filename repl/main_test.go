@@ -27,7 +27,15 @@ func TestMain(m *testing.M) {
 	if os.Geteuid() != 0 && os.Getenv("CI") != "true" && flag.Lookup("test.skip").Value.String() == "" {
 		_ = flag.Set("test.skip", "^Example")
 	}
-	os.Exit(hostcheck.Main(m))
+	// Containers are recorded in a store of the tests.
+	root, err := os.MkdirTemp("", "mydocker-root-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("MYDOCKER_ROOT", root)
+	code := hostcheck.Main(m)
+	os.RemoveAll(root)
+	os.Exit(code)
 }
 
 func requireRoot(tb testing.TB) {

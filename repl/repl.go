@@ -41,7 +41,7 @@ type Options struct {
 	HistoryFile string // where interactive history persists; "" keeps it in memory
 	Plugins     Reporter
 	// Containers acts on the container store; nil is one over
-	// store.DefaultRoot with Runtime.
+	// store.RootFromEnv() with Runtime.
 	Containers *lifecycle.Manager
 }
 

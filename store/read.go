@@ -130,9 +130,5 @@ func (c *Container) Running() bool { return c.Status == Running }
 
 // alive reports whether pid is the process that started at start.
 func alive(pid int, start uint64) bool {
-	if pid <= 0 {
-		return false
-	}
-	st, err := core.ProcStartTime(pid)
-	return err == nil && st == start
+	return core.ProcAlive(pid, start)
 }

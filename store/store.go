@@ -103,6 +103,15 @@ type Store struct{ dir string }
 // reboot forgets containers with their processes.
 const DefaultRoot = "/run/mydocker"
 
+// RootFromEnv is $MYDOCKER_ROOT if set, else DefaultRoot: the default of
+// mydocker's --root.
+func RootFromEnv() string {
+	if dir := os.Getenv("MYDOCKER_ROOT"); dir != "" {
+		return dir
+	}
+	return DefaultRoot
+}
+
 // New returns the store under root. Nothing is made until a container is
 // created; reading a store that does not exist finds no containers.
 func New(root string) *Store { return &Store{dir: filepath.Join(root, "containers")} }
