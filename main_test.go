@@ -21,6 +21,8 @@ import (
 // main's logic, and its re-execution as the container init is taken over by
 // core's constructor exactly as in the real binary.
 func TestMain(m *testing.M) {
+	// (A detached container's monitor runs `mydocker ... _finish ID` with
+	// this environment, so it comes here too.)
 	if os.Getenv("MYDOCKER_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))
 	}

@@ -132,7 +132,7 @@ func TestStaleCgroupsAreSwept(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := NewID()
-	spec := &Spec{ID: id, Args: []string{"true"}, Hostname: id, Env: DefaultEnv(id, false), Limits: Limits{Pids: 5}}
+	spec := &Spec{ID: id, Args: []string{"true"}, Hostname: ShortID(id), Env: DefaultEnv(ShortID(id), false), Limits: Limits{Pids: 5}}
 	if status, err := (&Runtime{}).Run(context.Background(), spec, Stdio{}); err != nil || status != 0 {
 		t.Fatalf("run: %d %v", status, err)
 	}

@@ -40,6 +40,8 @@
 
 #include "protocol.h"
 
+extern char **environ;
+
 struct mon_config {
 	unsigned long flags;
 	const char *dir, *oomfile;
@@ -350,11 +352,13 @@ __attribute__((constructor)) static void mydocker_monitor(int argc, char **argv,
 	if (logfd >= 0)
 		close(logfd);
 	if (started && cfg.finish[0]) {
-		char *fenv[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		// The finish command gets the environment of the mydocker that
+		// started the container (plugins may read theirs from it).
+		unsetenv(MONITORFD_ENV);
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0)
 			dup2(null, 0), dup2(null, 1), dup2(null, 2);
-		execve("/proc/self/exe", cfg.finish, fenv);
+		execve("/proc/self/exe", cfg.finish, environ);
 	}
 	_exit(0);
 }

@@ -195,7 +195,9 @@ func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error
 		ours.Close()
 		return nil, fmt.Errorf("configure the container monitor: %w", err)
 	}
-	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "monitor"}, Env: []string{monitorFdEnv + "=3"},
+	// The monitor passes this environment on to the finish command only
+	// (plugins may be configured by it); the init gets none of it.
+	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "monitor"}, Env: append(os.Environ(), monitorFdEnv+"=3"),
 		ExtraFiles: []*os.File{theirs, initEnd}, SysProcAttr: &syscall.SysProcAttr{Setsid: true}}
 	if err := cmd.Run(); err != nil {
 		ours.Close()

@@ -116,7 +116,7 @@ func TestDefaultHostnameIsID(t *testing.T) {
 	if _, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{Out: &out}); err != nil {
 		t.Fatal(err)
 	}
-	if out.String() != spec.ID+"\n" || len(spec.ID) != 12 {
+	if out.String() != core.ShortID(spec.ID)+"\n" || len(spec.ID) != 64 {
 		t.Errorf("hostname %q, id %q", out.String(), spec.ID)
 	}
 }

@@ -52,6 +52,9 @@ type RunOptions struct {
 // command's status once it ends; detached (-d) it returns once the command
 // runs, with status 0. The id is set once the container is recorded.
 func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, stdio core.Stdio) (status int, err error) {
+	if os.Geteuid() != 0 {
+		return core.ExitRuntimeError, core.ErrNotRoot
+	}
 	self, err := core.ProcStartTime(os.Getpid())
 	if err != nil {
 		return core.ExitRuntimeError, fmt.Errorf("read this process's start time: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/store"
 )
 
 // suggestion is one completion candidate, independent of the line editor.
@@ -26,6 +27,8 @@ type completer struct {
 	// inRoots caches the executables on the default PATH inside each
 	// --rootfs DIR: *atomic.Pointer[[]string], nil until scanned.
 	inRoots sync.Map
+	// containers lists the store's containers, for their names; nil: none.
+	containers func() ([]*store.Container, error)
 }
 
 func newCompleter() *completer {
@@ -51,6 +54,8 @@ func (c *completer) complete(before string) []suggestion {
 		return c.commands(current)
 	case words[0] == "run":
 		return c.runArg(words[1:], current)
+	case cli.IsContainerCommand(words[0]):
+		return c.containerArg(words[0], words[1:], current)
 	}
 	return nil
 }

@@ -5,8 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/store"
 )
 
 func TestComplete(t *testing.T) {
@@ -18,14 +22,14 @@ func TestComplete(t *testing.T) {
 	}{
 		{"", nil},
 		{"   ", nil},
-		{"r", []string{"run"}},
-		{"e", []string{"exit"}},
-		{"help ", []string{"run", "exit", "plugins", "clear", "help"}},
-		{"p", []string{"plugins"}},
-		{"help r", []string{"run"}},
+		{"r", []string{"run", "rm"}},
+		{"e", []string{"exec", "exit"}},
+		{"help ", []string{"run", "ps", "exec", "logs", "stop", "kill", "rm", "wait", "inspect", "top", "exit", "plugins", "clear", "help"}},
+		{"p", []string{"ps", "plugins"}},
+		{"help r", []string{"run", "rm"}},
 		{"run --h", []string{"--hostname"}},
-		{"run -", []string{"--cap-add", "--cap-drop", "--cpus", "--debug", "--device", "-e", "--env", "-h", "--hostname", "-i", "--interactive",
-			"-l", "--label", "-m", "--memory", "--pids-limit", "--privileged", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
+		{"run -", []string{"--cap-add", "--cap-drop", "--cpus", "--debug", "-d", "--detach", "--device", "-e", "--env", "-h", "--hostname", "-i", "--interactive",
+			"-l", "--label", "-m", "--memory", "--name", "--pids-limit", "--privileged", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
 			"-t", "--tty", "-u", "--user", "-v", "--volume", "-w", "--workdir"}},
 		{"run -m 64m s", []string{"sh", "sha256sum", "sleep"}},
 		{"run -v /a:/b ", nil},
@@ -117,6 +121,34 @@ func BenchmarkCompleteKeystroke(b *testing.B) {
 	for b.Loop() {
 		if len(c.complete("run -ti s1")) == 0 {
 			b.Fatal("no suggestions")
+		}
+	}
+}
+
+func TestCompleteContainers(t *testing.T) {
+	running := &store.Container{Record: store.Record{ID: "abcdef" + strings.Repeat("0", 58), Name: "web", Spec: core.Spec{Args: []string{"sleep", "9"}}}, Status: store.Running}
+	ended := &store.Container{Record: store.Record{ID: "abd" + strings.Repeat("1", 61), Name: "db"}, Status: store.Exited}
+	c := &completer{containers: func() ([]*store.Container, error) { return []*store.Container{running, ended}, nil }}
+	tests := []struct {
+		before string
+		want   []string
+	}{
+		{"stop ", []string{"web", "db"}},
+		{"stop w", []string{"web"}},
+		{"rm -f d", []string{"db"}},
+		{"rm web ", []string{"web", "db"}}, // rm takes many
+		{"exec web ", nil},                 // then the command's words
+		{"exec -e A=1 w", []string{"web"}},
+		{"exec -u ", nil}, // the flag's value
+		{"logs --tail 3 ", []string{"web", "db"}},
+		{"stop abc", []string{"abcdef000000"}},
+		{"stop -", []string{"-t", "--time"}},
+		{"ps ", nil},
+		{"ps -", []string{"-a", "--all", "-q", "--quiet"}},
+	}
+	for _, tc := range tests {
+		if got := texts(c.complete(tc.before)); !slices.Equal(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.before, got, tc.want)
 		}
 	}
 }

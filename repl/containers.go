@@ -36,7 +36,7 @@ func containerCommand(name string, act func(s *REPL, ctx context.Context, c *cli
 			return 0, nil
 		}
 		if err != nil {
-			return 2, fmt.Errorf("%s: %w", name, err)
+			return core.ExitRuntimeError, fmt.Errorf("%s: %w", name, err)
 		}
 		return act(s, ctx, c)
 	}

@@ -123,7 +123,7 @@ func (s *Store) Dir(id string) string { return filepath.Join(s.dir, id) }
 var (
 	ErrNotFound  = errors.New("no such container")
 	ErrAmbiguous = errors.New("ambiguous container")
-	ErrNameInUse = errors.New("name already in use")
+	ErrNameInUse = errors.New("already in use")
 )
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)

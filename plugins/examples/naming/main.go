@@ -18,7 +18,8 @@ type naming struct {
 }
 
 func (n naming) PreClone(_ context.Context, spec *sdk.Spec) error {
-	if spec.Hostname == spec.ID { // mydocker's default: no --hostname given
+	// mydocker's default, with no --hostname: the id's first 12 characters.
+	if len(spec.ID) >= 12 && spec.Hostname == spec.ID[:12] {
 		spec.Hostname = n.prefix + "-" + spec.ID[:6]
 	}
 	spec.Env = append(spec.Env, "CONTAINER_ID="+spec.ID)
