@@ -43,34 +43,39 @@ func (s *Store) Get(id string) (*Container, error) {
 	return s.load(id), nil
 }
 
-// Resolve finds the one container ref names: a name, a full id, or a
+// Resolve finds the one container ref names: a full id, a name, or a
 // prefix of one id only. A name wins over an id prefix, as in docker.
 func (s *Store) Resolve(ref string) (*Container, error) {
 	if ref == "" {
 		return nil, fmt.Errorf("%w: empty name", ErrNotFound)
 	}
-	all, err := s.List()
-	if err != nil {
-		return nil, err
+	if isID(ref) {
+		return s.Get(ref)
 	}
-	var byPrefix []*Container
-	for _, c := range all {
-		if c.ID == ref || c.Name == ref {
+	if id, err := os.Readlink(filepath.Join(s.names(), ref)); err == nil {
+		if c, err := s.Get(id); err == nil {
 			return c, nil
 		}
-		if strings.HasPrefix(c.ID, ref) {
-			byPrefix = append(byPrefix, c)
+	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read the container store: %w", err)
+	}
+	var byPrefix []string
+	for _, e := range entries {
+		if isID(e.Name()) && strings.HasPrefix(e.Name(), ref) {
+			byPrefix = append(byPrefix, e.Name())
 		}
 	}
 	switch len(byPrefix) {
 	case 0:
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
 	case 1:
-		return byPrefix[0], nil
+		return s.Get(byPrefix[0])
 	}
-	names := make([]string, 0, 3)
-	for _, c := range byPrefix[:min(3, len(byPrefix))] {
-		names = append(names, c.Name)
+	var names []string
+	for _, id := range byPrefix[:min(3, len(byPrefix))] {
+		names = append(names, s.load(id).Name)
 	}
 	return nil, fmt.Errorf("%w: %q matches %d containers (%s...): give more of the id, or the name", ErrAmbiguous, ref, len(byPrefix), strings.Join(names, ", "))
 }

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -133,44 +132,66 @@ func ValidateName(name string) error {
 	if !nameRE.MatchString(name) || len(name) > 128 {
 		return core.Invalidf("invalid --name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 bytes", name)
 	}
+	if isID(name) {
+		return core.Invalidf("invalid --name %q: a container id, not a name", name)
+	}
 	return nil
 }
 
 // Create records a new container, giving it a generated name if it has
-// none. The name must not be in use, nor be another container's id.
+// none. Names are unique: each is a symlink ROOT/names/NAME -> ID, made
+// atomically, so no reader or creator needs to read other records.
 func (s *Store) Create(rec *Record) (retErr error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return fmt.Errorf("open the container store: %w", err)
+	if rec.Name != "" {
+		if err := ValidateName(rec.Name); err != nil {
+			return err
+		}
+	}
+	for _, dir := range []string{s.dir, s.names()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("open the container store: %w", err)
+		}
 	}
 	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	all, err := s.List()
-	if err != nil {
-		return err
-	}
-	taken := func(name string) bool {
-		return slices.ContainsFunc(all, func(c *Container) bool { return c.Name == name || c.ID == name })
-	}
 	if rec.Name == "" {
-		rec.Name = generateName(taken)
-	} else if err := ValidateName(rec.Name); err != nil {
-		return err
-	} else if taken(rec.Name) {
+		rec.Name = generateName(func(name string) bool { return s.nameTaken(name) })
+	} else if s.nameTaken(rec.Name) {
 		return fmt.Errorf("the container name %q is %w by another container: remove it or choose another name", rec.Name, ErrNameInUse)
 	}
-	dir := s.Dir(rec.ID)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return fmt.Errorf("record the container: %w", err)
+	link := filepath.Join(s.names(), rec.Name)
+	os.Remove(link) // a stale one (nameTaken said so)
+	if err := os.Symlink(rec.ID, link); err != nil {
+		return fmt.Errorf("record the container's name: %w", err)
 	}
+	dir := s.Dir(rec.ID)
 	defer func() {
 		if retErr != nil {
+			os.Remove(link)
 			os.RemoveAll(dir)
 		}
 	}()
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("record the container: %w", err)
+	}
 	return s.Save(rec)
+}
+
+// names is the directory of the name links.
+func (s *Store) names() string { return filepath.Join(filepath.Dir(s.dir), "names") }
+
+// nameTaken reports whether a live container has name; a link to a
+// container that is gone (a crash between its steps) does not count.
+func (s *Store) nameTaken(name string) bool {
+	id, err := os.Readlink(filepath.Join(s.names(), name))
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(s.Dir(id))
+	return err == nil
 }
 
 // Save writes rec's state.json.
@@ -186,14 +207,23 @@ func (s *Store) SaveExit(id string, e Exit) error {
 	return writeJSON(filepath.Join(s.Dir(id), core.ExitFile), e)
 }
 
-// Remove deletes container id's records. The caller makes sure it is not
-// running.
+// Remove deletes container id's records and its name. The caller makes
+// sure it is not running.
 func (s *Store) Remove(id string) error {
 	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	// Its name links (one; more only after a crash), found by target, so
+	// that a container whose state is unreadable loses its name too.
+	if links, err := os.ReadDir(s.names()); err == nil {
+		for _, l := range links {
+			if target, _ := os.Readlink(filepath.Join(s.names(), l.Name())); target == id {
+				os.Remove(filepath.Join(s.names(), l.Name()))
+			}
+		}
+	}
 	if err := os.RemoveAll(s.Dir(id)); err != nil {
 		return fmt.Errorf("remove the container's records: %w", err)
 	}

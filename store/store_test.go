@@ -60,6 +60,7 @@ func TestCreateAndResolve(t *testing.T) {
 		{"f", id("fff")},
 		{"abc1", id("fff")}, // a name wins over an id prefix
 		{"abc", `ambiguous container: "abc" matches 2 containers (web, db...): give more of the id, or the name`},
+		{id("abc9"), "no such container: " + id("abc9")},
 		{"nope", "no such container: nope"},
 		{"", "no such container: empty name"},
 	}
@@ -80,8 +81,15 @@ func TestCreateAndResolve(t *testing.T) {
 		t.Errorf("duplicate name: %v", err)
 	}
 	asID := Record{ID: id("de"), Name: id("abc2")}
-	if err := s.Create(&asID); !errors.Is(err, ErrNameInUse) {
-		t.Errorf("a name equal to another's id: %v", err)
+	if err := s.Create(&asID); !errors.Is(err, core.ErrInvalid) {
+		t.Errorf("a name that is an id: %v", err)
+	}
+	if err := s.Remove(id("abc1")); err != nil {
+		t.Fatal(err)
+	}
+	again := Record{ID: id("ab3"), Name: "web"}
+	if err := s.Create(&again); err != nil {
+		t.Errorf("a removed container's name is free again: %v", err)
 	}
 	if _, err := os.Stat(s.Dir(id("dd"))); err == nil {
 		t.Error("a refused container left its directory")
