@@ -123,7 +123,9 @@ func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, s
 	}
 	defer func() { m.finish(retErr == nil) }()
 	// The cgroup is made while the monitor clones the init (which waits
-	// for its step list): the monitor exists, so it will remove it.
+	// for its step list): the monitor's first process is executing (Start
+	// returned) and has its configuration, so the monitor will remove it
+	// whatever happens to this process.
 	cgroupDone := make(chan error, 1)
 	go func() { cgroupDone <- c.createCgroup() }()
 	pid, monitor, err := m.waitPid()
@@ -181,9 +183,7 @@ type monitorConn struct {
 	pidfd int // the init's, once known; -1 before
 }
 
-// startMonitor executes the monitor with the init's end of the sync socket
-// and returns once the monitor process exists (its first process, which
-// only forks it, has been reaped).
+// startMonitor executes the monitor with the init's end of the sync socket.
 func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -199,10 +199,13 @@ func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error
 	// (plugins may be configured by it); the init gets none of it.
 	cmd := &exec.Cmd{Path: exe, Args: []string{"mydocker", "monitor"}, Env: append(os.Environ(), monitorFdEnv+"=3"),
 		ExtraFiles: []*os.File{theirs, initEnd}, SysProcAttr: &syscall.SysProcAttr{Setsid: true}}
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
 		ours.Close()
 		return nil, fmt.Errorf("start the container monitor: %w", err)
 	}
+	// Its first process only forks the monitor and exits: reaped aside,
+	// while the monitor goes on (its answer on ctl is what we wait for).
+	go func() { _ = cmd.Wait() }()
 	return &monitorConn{ctl: ours, pidfd: -1}, nil
 }
 
