@@ -22,6 +22,7 @@ require (
 )
 
 require (
+	github.com/cyphar/filepath-securejoin v0.4.1 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/hashicorp/yamux v0.1.2 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect

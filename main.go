@@ -17,6 +17,7 @@ import (
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/lifecycle"
+	"github.com/mydocker/mydocker/oci"
 	"github.com/mydocker/mydocker/plugins"
 	"github.com/mydocker/mydocker/repl"
 	"github.com/mydocker/mydocker/store"
@@ -57,6 +58,10 @@ func run(args []string) int {
 	// taken the process over. Dispatch first anyway, before any set-up.
 	if core.IsInit() {
 		return core.Init(os.Stderr)
+	}
+	// podman, containerd and docker call mydocker as runc (package oci).
+	if oci.IsOCI(args) {
+		return oci.Main(&core.Runtime{CacheDir: filepath.Join(store.RootFromEnv(), "cache")}, args, os.Stdout, os.Stderr)
 	}
 	var g globals
 	fs := globalFlags(&g)

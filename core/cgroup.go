@@ -86,12 +86,19 @@ func (h cgroupHost) parents() []string {
 	return parents
 }
 
-// plan works out the container's cgroup; its create makes it.
+// plan works out the container's cgroup, mydocker/id in each hierarchy;
+// its create makes it.
 func (h cgroupHost) plan(id string, cfg cgroupConfig) (cgroup, error) {
+	return h.planAt("mydocker", id, cfg)
+}
+
+// planAt works out the cgroup group/name (group relative to each
+// hierarchy's root, e.g. an OCI cgroupsPath's directory).
+func (h cgroupHost) planAt(group, name string, cfg cgroupConfig) (cgroup, error) {
 	if h.v2 {
-		return planCgroupV2(cgroupRoot, id, cfg)
+		return planCgroupV2(cgroupRoot, group, name, cfg)
 	}
-	return planCgroupV1(h.mounts, id, cfg)
+	return planCgroupV1(h.mounts, group, name, cfg)
 }
 
 // staleAge is how old an empty container cgroup must be to be swept: far
@@ -186,7 +193,7 @@ func mkdirCgroup(parent, id string) (string, error) {
 	dir := filepath.Join(parent, id)
 	var err error
 	for range 100 {
-		if err = os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err = os.MkdirAll(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			break
 		}
 		if err = os.Mkdir(dir, 0o755); !errors.Is(err, os.ErrNotExist) {

@@ -44,9 +44,9 @@ func cgroupV1Mounts() (map[string]string, error) {
 	return mounts, sc.Err()
 }
 
-// planCgroupV1 works out mount/mydocker/id for each controller cfg needs,
+// planCgroupV1 works out mount/group/id for each controller cfg needs,
 // and fails at once if one is missing; nothing is made yet.
-func planCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgroupV1, error) {
+func planCgroupV1(mounts map[string]string, group, id string, cfg cgroupConfig) (*cgroupV1, error) {
 	c := &cgroupV1{id: id, dirs: map[string]string{}, files: append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...)}
 	for _, f := range c.files {
 		mnt, ok := mounts[f.controller]
@@ -54,7 +54,7 @@ func planCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgrou
 			return nil, fmt.Errorf("cannot apply %s: no %s cgroup controller is mounted on this host", f.flag, f.controller)
 		}
 		if _, ok := c.dirs[f.controller]; !ok {
-			parent := filepath.Join(mnt, "mydocker")
+			parent := filepath.Join(mnt, group)
 			c.dirs[f.controller], c.parents = filepath.Join(parent, id), append(c.parents, parent)
 		}
 	}
@@ -63,7 +63,7 @@ func planCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgrou
 
 // newCgroupV1 plans and creates.
 func newCgroupV1(mounts map[string]string, id string, cfg cgroupConfig) (*cgroupV1, error) {
-	c, err := planCgroupV1(mounts, id, cfg)
+	c, err := planCgroupV1(mounts, "mydocker", id, cfg)
 	if err != nil {
 		return nil, err
 	}

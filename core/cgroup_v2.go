@@ -18,10 +18,10 @@ type cgroupV2 struct {
 	devices           []deviceNode
 }
 
-// planCgroupV2 works out root/mydocker/id and the controllers cfg needs,
+// planCgroupV2 works out root/group/id and the controllers cfg needs,
 // and fails at once if one is missing; nothing is made yet.
-func planCgroupV2(root, id string, cfg cgroupConfig) (*cgroupV2, error) {
-	c := &cgroupV2{root: root, parent: filepath.Join(root, "mydocker"), files: v2LimitFiles(cfg.limits), devices: cfg.devices}
+func planCgroupV2(root, group, id string, cfg cgroupConfig) (*cgroupV2, error) {
+	c := &cgroupV2{root: root, parent: filepath.Join(root, group), files: v2LimitFiles(cfg.limits), devices: cfg.devices}
 	c.dir = filepath.Join(c.parent, id)
 	have, _ := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
 	for _, f := range c.files {
@@ -37,7 +37,7 @@ func planCgroupV2(root, id string, cfg cgroupConfig) (*cgroupV2, error) {
 
 // newCgroupV2 plans and creates.
 func newCgroupV2(root, id string, cfg cgroupConfig) (*cgroupV2, error) {
-	c, err := planCgroupV2(root, id, cfg)
+	c, err := planCgroupV2(root, "mydocker", id, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +43,8 @@ struct msg {
 
 
 static int syncfd = -1;
+static int parkfd = -1;         // the start fifo, O_PATH (OP_FIFO)
+static mode_t exec_umask = 022; // OP_UMASK
 
 // bail reports a failed step to the parent and exits. The parent turns the
 // (step, errno) pair into the message the user sees.
@@ -261,7 +264,7 @@ static int reset_process(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	umask(022); // the init ran with 0, so that modes were exact
+	umask(exec_umask); // the init ran with 0, so that modes were exact
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL); // fails harmlessly for KILL, STOP, RT internals
 	sigemptyset(&none);
@@ -337,6 +340,45 @@ static int do_fork(void)
 	_exit(0);
 }
 
+// do_rlimit sets one resource limit: operands soft and hard, -1 = infinity.
+static int do_rlimit(struct step *s)
+{
+	long long soft = strtoll(s->str[0], NULL, 10), hard = strtoll(s->str[1], NULL, 10);
+	struct rlimit rl = { soft < 0 ? RLIM_INFINITY : (rlim_t)soft, hard < 0 ? RLIM_INFINITY : (rlim_t)hard };
+	return setrlimit((int)s->flags, &rl);
+}
+
+// do_nspath joins the namespace at path (an OCI namespace with a path).
+static int do_nspath(struct step *s)
+{
+	int fd = open(s->str[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = setns(fd, (int)s->flags);
+	int err = errno;
+	close(fd);
+	return errno = err, rc;
+}
+
+// do_park waits for `start`: it opens the start fifo for writing, which
+// blocks until `start` opens it for reading, and writes one byte. The fifo
+// was opened O_PATH before pivot_root; /proc/self/fd reaches it after.
+static int do_park(void)
+{
+	char path[64];
+	if (parkfd < 0)
+		return errno = EPROTO, -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", parkfd);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	close(parkfd);
+	parkfd = -1;
+	return rc;
+}
+
 // want checks a step's operand count.
 static int want(struct step *s, uint32_t n)
 {
@@ -382,6 +424,21 @@ static int run_step(uint32_t i, struct step *s)
 	case OP_SETNS: return want(s, 1) ? do_setns(s) : -1;
 	case OP_FORK: return want(s, 0) ? do_fork() : -1;
 	case OP_DUMPABLE: return want(s, 0) ? prctl(PR_SET_DUMPABLE, s->flags, 0, 0, 0) : -1;
+	case OP_RLIMIT: return want(s, 2) ? do_rlimit(s) : -1;
+	case OP_UMASK: return want(s, 0) ? (exec_umask = (mode_t)s->flags & 0777, 0) : -1;
+	case OP_CAPSETS: return init_capsets(s);
+	case OP_NSPATH: return want(s, 1) ? do_nspath(s) : -1;
+	case OP_FIFO:
+		if (!want(s, 1))
+			return -1;
+		return (parkfd = open(s->str[0], O_PATH | O_CLOEXEC)) < 0 ? -1 : 0;
+	case OP_PARK: return want(s, 0) ? do_park() : -1;
+	case OP_TOUCH: {
+		if (!want(s, 1))
+			return -1;
+		int fd = open(s->str[0], O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, (mode_t)s->flags);
+		return fd < 0 ? -1 : close(fd);
+	}
 	default: return errno = EPROTO, -1;
 	}
 }

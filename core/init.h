@@ -18,6 +18,7 @@ struct step {
 int init_bounding(uint64_t keep);
 int init_user(struct step *s);
 int init_capset(uint64_t mask);
+int init_capsets(struct step *s);
 int init_seccomp(struct step *s);
 int init_setattr(struct step *s);
 

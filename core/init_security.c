@@ -77,6 +77,35 @@ int init_capset(uint64_t mask)
 	return 0;
 }
 
+// init_capsets sets OCI's capability sets apart: operands are the
+// effective, permitted, inheritable and ambient masks in hex.
+int init_capsets(struct step *s)
+{
+	if (s->nstr != 4)
+		return errno = EPROTO, -1;
+	uint64_t m[4];
+	for (int i = 0; i < 4; i++)
+		m[i] = strtoull(s->str[i], NULL, 16);
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(m[0] >> (32 * i));
+		data[i].permitted = (uint32_t)(m[1] >> (32 * i));
+		data[i].inheritable = (uint32_t)(m[2] >> (32 * i));
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	// The kernel raises an ambient capability only if it is permitted and
+	// inheritable; like runc, the others are left out, not an error.
+	uint64_t ambient = m[3] & m[1] & m[2];
+	for (int cap = 0; cap < 64; cap++)
+		if ((ambient >> cap) & 1 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return -1;
+	return 0;
+}
+
 // init_seccomp loads a compiled BPF program (planned and compiled in Go).
 int init_seccomp(struct step *s)
 {

@@ -42,6 +42,13 @@ const (
 	opSetns      uint32 = C.OP_SETNS
 	opFork       uint32 = C.OP_FORK
 	opDumpable   uint32 = C.OP_DUMPABLE
+	opRlimit     uint32 = C.OP_RLIMIT
+	opUmask      uint32 = C.OP_UMASK
+	opCapsets    uint32 = C.OP_CAPSETS
+	opNspath     uint32 = C.OP_NSPATH
+	opFifo       uint32 = C.OP_FIFO
+	opPark       uint32 = C.OP_PARK
+	opTouch      uint32 = C.OP_TOUCH
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure

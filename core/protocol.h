@@ -52,6 +52,16 @@ enum {
 // DUMPABLE    -                              0 or 1: PR_SET_DUMPABLE (exec keeps 0 until
 //                                                execve, so no container process can
 //                                                open its /proc/PID/exe, fds or memory)
+// RLIMIT      soft hard (decimal; "-1" = inf)   the resource (RLIMIT_*)
+// UMASK       -                              the umask the command gets
+// CAPSETS     effective permitted inheritable ambient (hex masks); OCI's sets
+// NSPATH      path                           CLONE_NEW* type: setns(open(path)) (OCI)
+// FIFO        path                           -   (open the start fifo O_PATH: kept)
+// PARK        -                              -   (open the kept fifo for writing
+//                                                through /proc/self/fd: blocks until
+//                                                `start` reads; write one byte)
+// TOUCH       path                           mode; O_CREAT without truncating (a
+//                                                bind mount's file target)
 enum {
 	OP_MOUNT = 1,
 	OP_HOSTNAME = 2,
@@ -77,6 +87,13 @@ enum {
 	OP_SETNS = 22,
 	OP_FORK = 23,
 	OP_DUMPABLE = 24,
+	OP_RLIMIT = 25,
+	OP_UMASK = 26,
+	OP_CAPSETS = 27,
+	OP_NSPATH = 28,
+	OP_FIFO = 29,
+	OP_PARK = 30,
+	OP_TOUCH = 31,
 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path

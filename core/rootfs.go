@@ -109,6 +109,21 @@ func procSteps(root string) []step {
 func devSteps(root string, nodes []deviceNode) []step {
 	dev := filepath.Join(root, "dev")
 	steps := []step{mountStep("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k", "mount a tmpfs on /dev")}
+	steps = append(steps, devNodeSteps(dev, nodes)...)
+	steps = append(steps,
+		step{op: opMkdir, flags: 0o755, str: []string{filepath.Join(dev, "pts")}, what: "create /dev/pts"},
+		mountStep("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
+			"newinstance,ptmxmode=0666,mode=0620,gid=5", "mount a private devpts on /dev/pts"),
+		step{op: opMkdir, flags: 0o1777, str: []string{filepath.Join(dev, "shm")}, what: "create /dev/shm"},
+		mountStep("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
+			"mode=1777,size=65536k", "mount a tmpfs on /dev/shm"),
+	)
+	return append(steps, devLinkSteps(dev)...)
+}
+
+// devNodeSteps makes the device nodes in dev.
+func devNodeSteps(dev string, nodes []deviceNode) []step {
+	var steps []step
 	for _, d := range nodes {
 		if d.path == "" {
 			continue
@@ -121,14 +136,13 @@ func devSteps(root string, nodes []deviceNode) []step {
 		steps = append(steps, step{op: opMknod, flags: uint64(d.mode())<<32 | uint64(unix.Mkdev(d.major, d.minor)),
 			str: []string{filepath.Join(dev, d.path)}, what: "create /dev/" + d.path})
 	}
-	steps = append(steps,
-		step{op: opMkdir, flags: 0o755, str: []string{filepath.Join(dev, "pts")}, what: "create /dev/pts"},
-		mountStep("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
-			"newinstance,ptmxmode=0666,mode=0620,gid=5", "mount a private devpts on /dev/pts"),
-		step{op: opMkdir, flags: 0o1777, str: []string{filepath.Join(dev, "shm")}, what: "create /dev/shm"},
-		mountStep("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
-			"mode=1777,size=65536k", "mount a tmpfs on /dev/shm"),
-	)
+	return steps
+}
+
+// devLinkSteps makes the usual links in dev (optional: an OCI bundle's
+// /dev may have them).
+func devLinkSteps(dev string) []step {
+	var steps []step
 	for _, l := range [][2]string{{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}} {
 		steps = append(steps, step{op: opSymlink, str: []string{l[0], filepath.Join(dev, l[1])}, what: "link /dev/" + l[1]})
 	}
@@ -178,10 +192,14 @@ func tmpfsSteps(root string, spec *Spec) []step {
 // maskSteps hides and write-protects the kernel interfaces listed above.
 // The host's /proc and /sys tell which are files and which directories
 // (the container's are of the same kernel); absent ones are skipped.
-func maskSteps(root string) []step {
+func maskSteps(root string) []step { return maskListSteps(root, maskedPaths, readonlyPaths) }
+
+// maskListSteps masks the paths in masked and makes those in readonly
+// read-only, as they exist on the host (/proc and /sys are the kernel's).
+func maskListSteps(root string, masked, readonly []string) []step {
 	var steps []step
 	null := filepath.Join(root, "dev", "null")
-	for _, p := range maskedPaths {
+	for _, p := range masked {
 		info, err := os.Stat(p)
 		if err != nil {
 			continue
@@ -193,7 +211,7 @@ func maskSteps(root string) []step {
 			steps = append(steps, optional(mountStep(null, target, "", unix.MS_BIND, "", "mask "+p)))
 		}
 	}
-	for _, p := range readonlyPaths {
+	for _, p := range readonly {
 		target := filepath.Join(root, p)
 		steps = append(steps,
 			optional(mountStep(target, target, "", unix.MS_BIND|unix.MS_REC, "", "protect "+p)),

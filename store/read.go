@@ -115,8 +115,12 @@ func (c *Container) derive() {
 		c.Status = Exited
 	case c.Broken != nil:
 		c.Status, c.Lost = Exited, "its state could not be read"
+	case c.Pid != 0 && alive(c.Pid, c.PidStart) && c.OCI != nil && fileExists(c.OCI.Fifo):
+		c.Status = Created // an OCI container between create and start
 	case c.Pid != 0 && alive(c.Pid, c.PidStart):
 		c.Status = Running
+	case c.OCI != nil:
+		c.Status = Exited // its caller reaped it and knows how it ended
 	case c.Pid != 0 && c.Recorder():
 		c.Status = Exited // and about to be recorded
 	case c.Pid != 0 && c.Detached:
@@ -128,6 +132,11 @@ func (c *Container) derive() {
 	default:
 		c.Status, c.Lost = Exited, "its start was interrupted"
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Running reports whether the container's PID 1 is alive now.

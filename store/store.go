@@ -47,6 +47,9 @@ type Record struct {
 	// which records its start.
 	Owner      int    `json:"owner"`
 	OwnerStart uint64 `json:"ownerStart"`
+	// OCI is set for a container made through the OCI runtime command
+	// line (package oci): its caller, not a monitor, reaps it.
+	OCI *OCIRecord `json:"oci,omitempty"`
 	// Monitor and MonitorStart name a detached container's monitor, which
 	// records its exit.
 	Monitor      int    `json:"monitor,omitempty"`
@@ -60,6 +63,14 @@ func (c *Container) Recorder() bool {
 		return alive(c.Monitor, c.MonitorStart)
 	}
 	return alive(c.Owner, c.OwnerStart)
+}
+
+// OCIRecord is what the OCI runtime command line keeps of a container.
+type OCIRecord struct {
+	ID          string            `json:"id"` // the caller's id (Record.ID is derived from it)
+	Bundle      string            `json:"bundle"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Fifo        string            `json:"fifo"` // exists until start
 }
 
 // Exit is what exit.json holds: how a container ended.

@@ -1,0 +1,507 @@
+package oci
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/store"
+)
+
+// Main runs one OCI runtime command and returns its exit status.
+func Main(rt *core.Runtime, args []string, stdout, stderr io.Writer) int {
+	g, rest, err := parseGlobals(args)
+	log := &logger{stderr: stderr}
+	if err != nil {
+		log.errorf("%v", err)
+		return 1
+	}
+	if g.log != "" {
+		if f, err := os.OpenFile(g.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o644); err == nil {
+			log.file = f
+			defer f.Close()
+		}
+	}
+	log.json = g.logFormat == "json"
+	if g.version {
+		fmt.Fprintf(stdout, "mydocker version %s\ncommit: mydocker\nspec: %s\n", Version, specs.Version)
+		return 0
+	}
+	if len(rest) > 0 && rest[0] == "oci" {
+		rest = rest[1:]
+	}
+	if len(rest) == 0 {
+		log.errorf("no command given (OCI runtime commands: create, start, state, kill, delete, run, list, ps, features)")
+		return 1
+	}
+	if g.systemdCgroup {
+		log.errorf("--systemd-cgroup: systemd is not running on this host, and mydocker manages cgroupfs only")
+		return 1
+	}
+	root := g.root
+	if root == "" {
+		root = store.RootFromEnv()
+	}
+	c := &cmd{rt: rt, st: store.New(root), out: stdout, log: log}
+	if g.debug {
+		c.debug = stderr
+	}
+	run, ok := map[string]func([]string) error{
+		"create": c.create, "start": c.start, "state": c.state, "kill": c.kill, "delete": c.delete,
+		"run": c.run, "list": c.list, "ps": c.ps, "features": c.features,
+	}[rest[0]]
+	if !ok {
+		log.errorf("%s: not supported by mydocker's OCI runtime yet", rest[0])
+		return 1
+	}
+	if err := run(rest[1:]); err != nil {
+		var status exitStatus
+		if errors.As(err, &status) {
+			return int(status)
+		}
+		log.errorf("%s: %v", rest[0], err)
+		return 1
+	}
+	return 0
+}
+
+// exitStatus is a status to exit with that is not a failure (`run`).
+type exitStatus int
+
+func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+
+// cmd is one OCI command's context.
+type cmd struct {
+	rt    *core.Runtime
+	st    *store.Store
+	out   io.Writer
+	log   *logger
+	debug io.Writer // --debug: the init's steps
+}
+
+// key is the store id of OCI id: the id itself if it is a 64-hex one (as
+// podman's, containerd's and docker's are), else its digest, so that any
+// OCI id is a directory name, and never a prefix of another.
+func key(id string) string {
+	if len(id) == 64 && strings.Trim(id, "0123456789abcdef") == "" {
+		return id
+	}
+	sum := sha256.Sum256([]byte("oci:" + id))
+	return hex.EncodeToString(sum[:])
+}
+
+func flags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// oneID parses fs and returns its one operand, the container id.
+func oneID(fs *pflag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() != 1 {
+		return "", fmt.Errorf("want one container id, got %d arguments", fs.NArg())
+	}
+	return fs.Arg(0), nil
+}
+
+// get reads the OCI container id.
+func (c *cmd) get(id string) (*store.Container, error) {
+	ct, err := c.st.Get(key(id))
+	if err != nil || ct.OCI == nil || ct.OCI.ID != id {
+		return nil, fmt.Errorf("container %s does not exist", id)
+	}
+	return ct, nil
+}
+
+// createFlags are create's and run's.
+type createFlags struct {
+	bundle, pidFile, consoleSocket string
+	detach                         bool
+}
+
+func (f *createFlags) declare(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.bundle, "bundle", "b", ".", "the bundle directory")
+	fs.StringVar(&f.pidFile, "pid-file", "", "write the init's pid here")
+	fs.StringVar(&f.consoleSocket, "console-socket", "", "send the pty master here")
+	fs.Bool("no-pivot", false, "unused")
+	fs.Bool("no-new-keyring", false, "unused")
+	fs.Int("preserve-fds", 0, "unused")
+}
+
+func (c *cmd) create(args []string) error {
+	var f createFlags
+	fs := flags("create")
+	f.declare(fs)
+	id, err := oneID(fs, args)
+	if err != nil {
+		return err
+	}
+	_, err = c.doCreate(id, f)
+	return err
+}
+
+// doCreate makes container id from its bundle, and records it.
+func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error) {
+	if err := store.ValidateName(id); err != nil && !(len(id) == 64 && key(id) == id) {
+		return nil, fmt.Errorf("invalid container id %q", id)
+	}
+	bundle, err := filepath.Abs(f.bundle)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read the bundle's config: %w", err)
+	}
+	var cfg specs.Spec
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", filepath.Join(bundle, "config.json"), err)
+	}
+	if _, err := c.st.Get(key(id)); err == nil {
+		return nil, fmt.Errorf("container %s already exists", id)
+	}
+	rec := &store.Record{ID: key(id), Created: time.Now().UTC(),
+		Spec: core.Spec{ID: key(id), Args: cfg.Process.Args, Hostname: cfg.Hostname, Env: cfg.Process.Env},
+		OCI:  &store.OCIRecord{ID: id, Bundle: bundle, Annotations: cfg.Annotations}}
+	if key(id) != id {
+		rec.Name = id
+	}
+	if err := c.st.Create(rec); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil {
+			c.st.Remove(rec.ID)
+		}
+	}()
+	rec.OCI.Fifo = filepath.Join(c.st.Dir(rec.ID), "exec.fifo")
+	if err := unix.Mkfifo(rec.OCI.Fifo, 0o600); err != nil {
+		return nil, fmt.Errorf("make the start fifo: %w", err)
+	}
+	if err := c.st.Save(rec); err != nil {
+		return nil, err
+	}
+	pid, err := c.rt.Create(context.Background(), core.CreateOptions{ID: rec.ID, Bundle: bundle, Config: &cfg, Fifo: rec.OCI.Fifo,
+		ConsoleSocket: f.consoleSocket, Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Debug: c.debug})
+	if err != nil {
+		return nil, err
+	}
+	start, _ := core.ProcStartTime(pid)
+	rec.Pid, rec.PidStart = pid, start
+	if err := c.st.Save(rec); err != nil {
+		return nil, err
+	}
+	if f.pidFile != "" {
+		if err := writePidFile(f.pidFile, pid); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+// writePidFile writes pid whole: a temporary file renamed into place.
+func writePidFile(path string, pid int) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("write the pid file: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func (c *cmd) start(args []string) error {
+	id, err := oneID(flags("start"), args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	if ct.Status != store.Created {
+		return fmt.Errorf("cannot start a container that is %s", ociStatus(ct))
+	}
+	if err := core.StartCreated(ct.OCI.Fifo, func() bool { return core.ProcAlive(ct.Pid, ct.PidStart) }); err != nil {
+		return err
+	}
+	ct.Started = time.Now().UTC()
+	return c.st.Save(&ct.Record)
+}
+
+// ociStatus is a container's status in the runtime spec's words.
+func ociStatus(ct *store.Container) string {
+	switch ct.Status {
+	case store.Created:
+		if ct.Pid == 0 {
+			return "creating"
+		}
+		return "created"
+	case store.Running:
+		return "running"
+	}
+	return "stopped"
+}
+
+func (c *cmd) state(args []string) error {
+	id, err := oneID(flags("state"), args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	st := specs.State{Version: specs.Version, ID: id, Status: specs.ContainerState(ociStatus(ct)), Bundle: ct.OCI.Bundle, Annotations: ct.OCI.Annotations}
+	if st.Status != specs.StateStopped {
+		st.Pid = ct.Pid
+	}
+	out := struct {
+		specs.State
+		Rootfs  string    `json:"rootfs"`
+		Created time.Time `json:"created"`
+		Owner   string    `json:"owner"`
+	}{st, filepath.Join(ct.OCI.Bundle, "rootfs"), ct.Created, ""}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.out, string(b))
+	return nil
+}
+
+func (c *cmd) kill(args []string) error {
+	fs := flags("kill")
+	all := fs.BoolP("all", "a", false, "signal every process of the container")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return fmt.Errorf("usage: kill [--all] ID [SIGNAL]")
+	}
+	sig := syscall.SIGTERM
+	if fs.NArg() == 2 {
+		s, err := parseSignal(fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		sig = s
+	}
+	ct, err := c.get(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if ct.Status == store.Exited {
+		return fmt.Errorf("container %s is not running", fs.Arg(0))
+	}
+	pids := []int{ct.Pid}
+	if *all {
+		pids = containerPids(ct.Pid)
+	}
+	for _, pid := range pids {
+		if err := signalPid(pid, ct, sig); err != nil && pid == ct.Pid {
+			return err
+		}
+	}
+	return nil
+}
+
+// signalPid signals pid through a pidfd, checking first that the
+// container's PID 1 is still the recorded process.
+func signalPid(pid int, ct *store.Container, sig syscall.Signal) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("container %s is not running", ct.OCI.ID)
+	}
+	defer unix.Close(fd)
+	if !core.ProcAlive(ct.Pid, ct.PidStart) {
+		return fmt.Errorf("container %s is not running", ct.OCI.ID)
+	}
+	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}
+
+func (c *cmd) delete(args []string) error {
+	fs := flags("delete")
+	force := fs.BoolP("force", "f", false, "kill a running container first")
+	id, err := oneID(fs, args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		if *force {
+			return nil // runc: deleting what is gone with --force is fine
+		}
+		return err
+	}
+	if ct.Status == store.Running && !*force {
+		return fmt.Errorf("cannot delete container %s that is not stopped: running", id)
+	}
+	if ct.Status != store.Exited {
+		_ = signalPid(ct.Pid, ct, syscall.SIGKILL)
+		waitGone(ct.Pid, ct.PidStart)
+	}
+	if b, err := os.ReadFile(filepath.Join(ct.OCI.Bundle, "config.json")); err == nil {
+		var cfg specs.Spec
+		if json.Unmarshal(b, &cfg) == nil {
+			_ = core.RemoveOCICgroup(ct.ID, &cfg)
+		}
+	}
+	return c.st.Remove(ct.ID)
+}
+
+// waitGone waits (up to 10 s) for a process that is not our child to die.
+func waitGone(pid int, start uint64) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && core.ProcAlive(pid, start); {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// run is create, start and, unless --detach, wait: this process is the
+// init's parent, so it reaps it and exits with its status.
+func (c *cmd) run(args []string) error {
+	var f createFlags
+	fs := flags("run")
+	f.declare(fs)
+	fs.BoolVarP(&f.detach, "detach", "d", false, "do not wait for the container")
+	id, err := oneID(fs, args)
+	if err != nil {
+		return err
+	}
+	rec, err := c.doCreate(id, f)
+	if err != nil {
+		return err
+	}
+	if err := core.StartCreated(rec.OCI.Fifo, func() bool { return core.ProcAlive(rec.Pid, rec.PidStart) }); err != nil {
+		return err
+	}
+	if f.detach {
+		return nil
+	}
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(rec.Pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	ct, _ := c.get(id)
+	if ct != nil {
+		c.delete([]string{"--force", id})
+	}
+	if ws.Signaled() {
+		return exitStatus(128 + int(ws.Signal()))
+	}
+	if ws.ExitStatus() != 0 {
+		return exitStatus(ws.ExitStatus())
+	}
+	return nil
+}
+
+func (c *cmd) list(args []string) error {
+	fs := flags("list")
+	format := fs.StringP("format", "f", "table", "table or json")
+	quiet := fs.BoolP("quiet", "q", false, "ids only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	all, err := c.st.List()
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		specs.State
+		Created time.Time `json:"created"`
+	}
+	var list []entry
+	for _, ct := range all {
+		if ct.OCI != nil {
+			st := specs.State{Version: specs.Version, ID: ct.OCI.ID, Status: specs.ContainerState(ociStatus(ct)), Pid: ct.Pid, Bundle: ct.OCI.Bundle, Annotations: ct.OCI.Annotations}
+			list = append(list, entry{st, ct.Created})
+		}
+	}
+	switch {
+	case *quiet:
+		for _, e := range list {
+			fmt.Fprintln(c.out, e.ID)
+		}
+	case *format == "json":
+		b, _ := json.Marshal(list)
+		fmt.Fprintln(c.out, string(b))
+	default:
+		w := tabwriter.NewWriter(c.out, 12, 1, 3, ' ', 0)
+		fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
+		for _, e := range list {
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\troot\n", e.ID, e.Pid, e.Status, e.Bundle, e.Created.Format(time.RFC3339Nano))
+		}
+		w.Flush()
+	}
+	return nil
+}
+
+func (c *cmd) ps(args []string) error {
+	fs := flags("ps")
+	format := fs.StringP("format", "f", "table", "table or json")
+	id, err := oneID(fs, args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	pids := []int{}
+	if ct.Status != store.Exited {
+		pids = containerPids(ct.Pid)
+	}
+	if *format == "json" {
+		b, _ := json.Marshal(pids)
+		fmt.Fprintln(c.out, string(b))
+		return nil
+	}
+	fmt.Fprintln(c.out, "PID")
+	for _, p := range pids {
+		fmt.Fprintln(c.out, p)
+	}
+	return nil
+}
+
+func (c *cmd) features(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("features takes no arguments")
+	}
+	f := map[string]any{
+		"ociVersionMin": "1.0.0", "ociVersionMax": specs.Version,
+		"hooks":        []string{},
+		"mountOptions": mountOptionNames(),
+		"linux": map[string]any{
+			"namespaces":   []string{"cgroup", "ipc", "mount", "network", "pid", "uts"},
+			"capabilities": capNames(),
+			"cgroup":       map[string]any{"v1": true, "v2": true, "systemd": false, "systemdUser": false},
+			"seccomp":      map[string]any{"enabled": true},
+		},
+	}
+	b, err := json.MarshalIndent(f, "", "    ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.out, string(b))
+	return nil
+}

@@ -1,0 +1,157 @@
+package oci
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/hostcheck"
+)
+
+func TestMain(m *testing.M) { os.Exit(hostcheck.Main(m)) }
+
+// bundle makes a bundle of the busybox root (scripts/mkrootfs.sh) with
+// `runc spec`'s config as mydocker's own default config, running args.
+func bundle(t *testing.T, args ...string) string {
+	t.Helper()
+	hostcheck.RequireRoot(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("../scripts/mkrootfs.sh", filepath.Join(dir, "rootfs")).CombinedOutput(); err != nil {
+		t.Fatalf("mkrootfs: %v %s", err, out)
+	}
+	cfg := specs.Spec{Version: specs.Version, Root: &specs.Root{Path: "rootfs"}, Hostname: "oci",
+		Process: &specs.Process{Args: args, Env: []string{"PATH=/bin:/sbin"}, Cwd: "/",
+			Capabilities: &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}},
+			Rlimits:      []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}}, NoNewPrivileges: true},
+		Mounts: []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
+			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}}},
+		Linux: &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: "pid"}, {Type: "network"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"}},
+			MaskedPaths: []string{"/proc/kcore"}, ReadonlyPaths: []string{"/proc/sys"}},
+	}
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func oci(t *testing.T, root string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	status := Main(&core.Runtime{}, append([]string{"--root", root}, args...), &out, &errb)
+	return status, out.String(), errb.String()
+}
+
+func TestIsOCI(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		oci  bool
+	}{
+		{[]string{"create", "--bundle", "b", "x"}, true},
+		{[]string{"--root", "r", "--log", "l", "--log-format", "json", "kill", "x", "9"}, true},
+		{[]string{"kill", "x", "SIGTERM"}, true},
+		{[]string{"kill", "--all", "x"}, true},
+		{[]string{"kill", "web"}, false},
+		{[]string{"kill", "-s", "TERM", "web"}, false},
+		{[]string{"run", "--bundle", "b", "x"}, true},
+		{[]string{"run", "-d", "sleep", "1"}, false},
+		{[]string{"--root", "r", "ps", "-a"}, false},
+		{[]string{"ps", "--format", "json", "x"}, true},
+		{[]string{"--version"}, true},
+		{[]string{"--plugin", "p", "run", "true"}, false},
+		{[]string{"exec", "--process", "p.json", "x"}, true},
+		{[]string{"exec", "-ti", "web", "sh"}, false},
+		{nil, false},
+	} {
+		if got := IsOCI(tc.args); got != tc.oci {
+			t.Errorf("IsOCI(%q) = %v", tc.args, got)
+		}
+	}
+}
+
+// The runtime-spec lifecycle: create parks the init, state says created,
+// start runs the command, kill and delete end it and leave nothing.
+func TestLifecycle(t *testing.T) {
+	b := bundle(t, "sh", "-c", "echo started > /dev/null; exec sleep 100")
+	root := t.TempDir()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	if status, _, errs := oci(t, root, "create", "--bundle", b, "--pid-file", pidFile, "c1"); status != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	state := func() specs.State {
+		t.Helper()
+		_, out, errs := oci(t, root, "state", "c1")
+		var st specs.State
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			t.Fatalf("state: %v %s", err, errs)
+		}
+		return st
+	}
+	pid, _ := os.ReadFile(pidFile)
+	if st := state(); st.Status != specs.StateCreated || st.Pid == 0 || string(pid) != strings.TrimSpace(string(pid)) || st.Bundle != b {
+		t.Fatalf("after create: %+v (pid file %q)", st, pid)
+	}
+	if status, _, errs := oci(t, root, "create", "--bundle", b, "c1"); status == 0 || !strings.Contains(errs, "already exists") {
+		t.Errorf("create twice: %d %s", status, errs)
+	}
+	if status, _, errs := oci(t, root, "start", "c1"); status != 0 {
+		t.Fatalf("start: %s", errs)
+	}
+	if st := state(); st.Status != specs.StateRunning {
+		t.Fatalf("after start: %+v", st)
+	}
+	if _, out, _ := oci(t, root, "ps", "--format", "json", "c1"); !strings.HasPrefix(out, "[") {
+		t.Errorf("ps: %q", out)
+	}
+	if status, _, errs := oci(t, root, "delete", "c1"); status == 0 || !strings.Contains(errs, "not stopped") {
+		t.Errorf("delete of a running container: %d %s", status, errs)
+	}
+	if status, _, errs := oci(t, root, "kill", "c1", "KILL"); status != 0 {
+		t.Fatalf("kill: %s", errs)
+	}
+	if status, _, errs := oci(t, root, "delete", "--force", "c1"); status != 0 {
+		t.Fatalf("delete: %s", errs)
+	}
+	if status, _, errs := oci(t, root, "state", "c1"); status == 0 || !strings.Contains(errs, "does not exist") {
+		t.Errorf("state after delete: %d %s", status, errs)
+	}
+}
+
+// run is create, start and wait: the command's status, inside what the
+// config asks for.
+func TestRun(t *testing.T) {
+	b := bundle(t, "sh", "-c", `hostname; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; ulimit -n; cat /proc/kcore | wc -c; exit 3`)
+	root := t.TempDir()
+	status, _, errs := oci(t, root, "run", "--bundle", b, "r1")
+	if status != 3 {
+		t.Fatalf("run: status %d %s", status, errs)
+	}
+	if status, out, _ := oci(t, root, "list", "-q"); status != 0 || out != "" {
+		t.Errorf("run left %q", out)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	hostcheck.RequireRoot(t)
+	root := t.TempDir()
+	log := filepath.Join(t.TempDir(), "log.json")
+	var out, errb bytes.Buffer
+	status := Main(&core.Runtime{}, []string{"--root", root, "--log", log, "--log-format", "json", "start", "nope"}, &out, &errb)
+	b, _ := os.ReadFile(log)
+	var entry map[string]string
+	if status != 1 || json.Unmarshal(b, &entry) != nil || entry["msg"] != "start: container nope does not exist" || entry["level"] != "error" {
+		t.Errorf("status %d log %q stderr %q", status, b, errb.String())
+	}
+	if status, _, errs := oci(t, root, "--systemd-cgroup", "create", "x"); status != 1 || !strings.Contains(errs, "systemd") {
+		t.Errorf("--systemd-cgroup: %d %q", status, errs)
+	}
+}

@@ -1,0 +1,67 @@
+package oci
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/moby/sys/capability"
+
+	"github.com/mydocker/mydocker/cli"
+)
+
+// parseSignal reads a signal as runc does: a number, or a name with or
+// without SIG.
+func parseSignal(s string) (syscall.Signal, error) { return cli.ParseSignal(s) }
+
+func isSignal(s string) bool {
+	_, err := cli.ParseSignal(s)
+	return err == nil
+}
+
+// containerPids lists the processes in pid1's pid namespace.
+func containerPids(pid1 int) []int {
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid1))
+	if err != nil {
+		return nil
+	}
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if other, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && other == ns {
+			pids = append(pids, pid)
+		}
+	}
+	slices.Sort(pids)
+	return pids
+}
+
+// propagationNames and mountOptionNames are what `features` lists.
+var propagationNames = map[string]bool{"private": true, "rprivate": true, "shared": true, "rshared": true,
+	"slave": true, "rslave": true, "unbindable": true, "runbindable": true}
+
+func mountOptionNames() []string {
+	names := []string{"async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "mand", "noatime", "nodev",
+		"nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "rbind", "relatime", "remount",
+		"ro", "rw", "strictatime", "suid", "sync", "tmpcopyup"}
+	for n := range propagationNames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func capNames() []string {
+	var names []string
+	for _, c := range capability.ListKnown() {
+		names = append(names, "CAP_"+strings.ToUpper(c.String()))
+	}
+	return names
+}
