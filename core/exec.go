@@ -110,7 +110,9 @@ func execSequence(c *container, env []string) []step {
 	}
 	steps = append(steps,
 		step{op: opSetns, flags: cloneFlags | unix.CLONE_NEWCGROUP, str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
-		step{op: opFork, what: "fork into the container's pid namespace"})
+		// exec's command dies with the mydocker waiting for it, as a
+		// foreground container does.
+		step{op: opFork, flags: 1, what: "fork into the container's pid namespace"})
 	if spec.TTY {
 		steps = append(steps, consoleStep("/"))
 	}

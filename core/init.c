@@ -325,13 +325,13 @@ static int do_setns(struct step *s)
 // child that goes on with the next steps, as a sibling of this process
 // (CLONE_PARENT): mydocker is its parent and reaper, as runc's nsexec does.
 // This process tells mydocker the child's pid and exits.
-static int do_fork(void)
+static int do_fork(uint64_t flags)
 {
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) // the command dies with mydocker, as a container's PID 1
-		return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (pid == 0) // with flags 1, the command dies with mydocker
+		return flags ? prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) : 0;
 	struct msg m = { MSG_PID, (uint32_t)pid, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
 		kill(pid, SIGKILL);
@@ -422,7 +422,7 @@ static int run_step(uint32_t i, struct step *s)
 	case OP_SECCOMP: return init_seccomp(s);
 	case OP_SETATTR: return init_setattr(s);
 	case OP_SETNS: return want(s, 1) ? do_setns(s) : -1;
-	case OP_FORK: return want(s, 0) ? do_fork() : -1;
+	case OP_FORK: return want(s, 0) ? do_fork(s->flags) : -1;
 	case OP_DUMPABLE: return want(s, 0) ? prctl(PR_SET_DUMPABLE, s->flags, 0, 0, 0) : -1;
 	case OP_RLIMIT: return want(s, 2) ? do_rlimit(s) : -1;
 	case OP_UMASK: return want(s, 0) ? (exec_umask = (mode_t)s->flags & 0777, 0) : -1;

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -54,18 +55,11 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if err != nil {
 		return 0, err
 	}
-	var console *net.UnixConn
-	if o.Config.Process.Terminal {
-		if o.ConsoleSocket == "" {
-			return 0, invalidf("process.terminal is set but no --console-socket was given")
-		}
-		conn, err := net.Dial("unix", o.ConsoleSocket)
-		if err != nil {
-			return 0, fmt.Errorf("connect to the console socket: %w", err)
-		}
-		console = conn.(*net.UnixConn)
-		defer console.Close()
+	console, err := dialConsole(o.Config.Process.Terminal, o.ConsoleSocket)
+	if err != nil {
+		return 0, err
 	}
+	defer console.Close()
 	if err := p.c.cgroup.create(); err != nil {
 		return 0, err
 	}
@@ -115,11 +109,9 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			return 0, fmt.Errorf("container init exited before the container was created")
 		case err != nil:
 			return 0, fmt.Errorf("read from container init: %w", err)
-		case m.Type == msgConsole && file != nil && console != nil:
-			_, _, err := console.WriteMsgUnix([]byte("console"), unix.UnixRights(int(file.Fd())), nil)
-			file.Close()
-			if err != nil {
-				return 0, fmt.Errorf("send the terminal to the console socket: %w", err)
+		case m.Type == msgConsole && file != nil && console.conn != nil:
+			if err := console.send(file); err != nil {
+				return 0, err
 			}
 		case m.Type == msgError && int(m.Arg) < len(steps):
 			return 0, stepError(steps[m.Arg], m.Errno)
@@ -186,4 +178,174 @@ func RemoveOCICgroup(id string, cfg *specs.Spec) error {
 		return err
 	}
 	return cg.remove()
+}
+
+// ExecOCIOptions are an OCI `exec`: a process to run in the running
+// container (Pid, PidStart) made from Config.
+type ExecOCIOptions struct {
+	ID            string
+	Config        *specs.Spec // the container's: its cgroup and seccomp
+	Process       *specs.Process
+	Pid           int
+	PidStart      uint64
+	ConsoleSocket string
+	Stdio         [3]*os.File
+	Debug         io.Writer
+}
+
+// ExecOCI starts Process in the container and returns its pid once it
+// runs: the init path of Exec (execSequence), with the process's own
+// user, capabilities and rlimits and the container's seccomp profile. The
+// process is this process's child; the caller waits for it or, detached,
+// leaves it to its subreaper (conmon).
+func (r *Runtime) ExecOCI(o ExecOCIOptions) (*os.Process, error) {
+	if o.Process == nil || len(o.Process.Args) == 0 {
+		return nil, invalidf("process.args is empty")
+	}
+	cfg := *o.Config
+	cfg.Process = o.Process
+	p, err := r.planOCI(o.ID, "", "", &cfg)
+	if err != nil {
+		return nil, err
+	}
+	pidfd, err := openTarget(Target{Spec: &Spec{ID: o.ID}, Pid: o.Pid, StartTime: o.PidStart})
+	if err != nil {
+		return nil, err
+	}
+	defer pidfd.Close()
+	steps := []step{{op: opDumpable, flags: 0, what: "make the process undumpable"}}
+	for _, f := range p.c.procsFiles() {
+		steps = append(steps, step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
+	}
+	steps = append(steps,
+		step{op: opSetns, flags: cloneFlags | unix.CLONE_NEWCGROUP, str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
+		// No parent-death signal: a detached exec outlives `mydocker exec`,
+		// reaped by the caller's subreaper (conmon, the shim).
+		step{op: opFork, what: "fork into the container's pid namespace"})
+	if o.Process.Terminal {
+		steps = append(steps, consoleStep("/"))
+	}
+	cwd := o.Process.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	steps = append(steps, chdirStep(cwd))
+	for _, rl := range o.Process.Rlimits {
+		if res, ok := rlimits[rl.Type]; ok {
+			steps = append(steps, step{op: opRlimit, flags: uint64(res), str: []string{rlimitValue(rl.Soft), rlimitValue(rl.Hard)}, what: "set " + rl.Type})
+		}
+	}
+	steps = append(steps, ociSecuritySteps(p)...)
+	steps = append(steps, execStep(o.Process.Args, o.Process.Env))
+	return r.startOCIExec(o, steps, pidfd)
+}
+
+// startOCIExec runs the exec init with steps and returns the command's
+// process once it executes.
+func (r *Runtime) startOCIExec(o ExecOCIOptions, steps []step, pidfd *os.File) (_ *os.Process, retErr error) {
+	cfg, err := encodeSteps(steps)
+	if err != nil {
+		return nil, err
+	}
+	console, err := dialConsole(o.Process.Terminal, o.ConsoleSocket)
+	if err != nil {
+		return nil, err
+	}
+	defer console.Close()
+	sock, childEnd, err := newSyncPair()
+	if err != nil {
+		return nil, err
+	}
+	defer sock.Close()
+	cmd := &exec.Cmd{Path: r.exe(), Args: []string{"mydocker", "init"}, Env: []string{initFdEnv + "=3"},
+		ExtraFiles: []*os.File{childEnd, pidfd}}
+	if o.Stdio[0] != nil {
+		cmd.Stdin = o.Stdio[0]
+	}
+	if o.Stdio[1] != nil {
+		cmd.Stdout = o.Stdio[1]
+	}
+	if o.Stdio[2] != nil {
+		cmd.Stderr = o.Stdio[2]
+	}
+	err = cmd.Start()
+	childEnd.Close()
+	if err != nil {
+		return nil, fmt.Errorf("start exec init: %w", err)
+	}
+	defer func() { _ = cmd.Wait() }() // it exits once it has forked
+	if o.Debug != nil {
+		debugSteps(o.Debug, cmd.Process.Pid, steps)
+	}
+	if err := sock.sendConfig(cfg); err != nil {
+		return nil, fmt.Errorf("send steps to exec init: %w", err)
+	}
+	var proc *os.Process
+	defer func() {
+		if retErr != nil && proc != nil {
+			_ = proc.Kill()
+			_, _ = proc.Wait()
+		}
+	}()
+	for {
+		m, file, err := sock.recv()
+		switch {
+		case errors.Is(err, errEOF):
+			if proc == nil {
+				return nil, fmt.Errorf("exec init ended before its command started")
+			}
+			return proc, nil
+		case err != nil:
+			return nil, fmt.Errorf("read from exec init: %w", err)
+		case m.Type == msgPid && file == nil && m.Arg > 0:
+			if proc, err = os.FindProcess(int(m.Arg)); err != nil {
+				return nil, err
+			}
+		case m.Type == msgConsole && file != nil && console.conn != nil:
+			if err := console.send(file); err != nil {
+				return nil, err
+			}
+		case m.Type == msgError && int(m.Arg) < len(steps):
+			return nil, stepError(steps[m.Arg], m.Errno)
+		default:
+			if file != nil {
+				file.Close()
+			}
+			return nil, fmt.Errorf("unexpected message %d (arg %d) from exec init", m.Type, m.Arg)
+		}
+	}
+}
+
+// consoleSocket is the caller's socket for a container's pty master.
+type consoleSocket struct{ conn *net.UnixConn }
+
+// dialConsole connects to path if the process has a terminal.
+func dialConsole(terminal bool, path string) (consoleSocket, error) {
+	if !terminal {
+		return consoleSocket{}, nil
+	}
+	if path == "" {
+		return consoleSocket{}, invalidf("process.terminal is set but no --console-socket was given")
+	}
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return consoleSocket{}, fmt.Errorf("connect to the console socket: %w", err)
+	}
+	return consoleSocket{conn.(*net.UnixConn)}, nil
+}
+
+// send passes the pty master on (SCM_RIGHTS) and closes ours.
+func (c consoleSocket) send(ptmx *os.File) error {
+	defer ptmx.Close()
+	if _, _, err := c.conn.WriteMsgUnix([]byte("console"), unix.UnixRights(int(ptmx.Fd())), nil); err != nil {
+		return fmt.Errorf("send the terminal to the console socket: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection, if any.
+func (c consoleSocket) Close() {
+	if c.conn != nil {
+		c.conn.Close()
+	}
 }

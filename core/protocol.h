@@ -46,7 +46,8 @@ enum {
 // SECCOMP     program (bytes: sock_filter[]) seccomp(2) filter flags
 // SETATTR     path                           MOUNT_ATTR_* to set, recursively
 // SETNS       pidfd (decimal fd number)      CLONE_NEW* namespaces to join (exec)
-// FORK        -                              -   (child goes on in the joined pid
+// FORK        -                              1: the child gets a parent-death SIGKILL
+//                                                (child goes on in the joined pid
 //                                                namespace, a sibling of this process;
 //                                                this one sends MSG_PID, exits 0)
 // DUMPABLE    -                              0 or 1: PR_SET_DUMPABLE (exec keeps 0 until

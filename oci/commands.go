@@ -64,7 +64,7 @@ func Main(rt *core.Runtime, args []string, stdout, stderr io.Writer) int {
 	}
 	run, ok := map[string]func([]string) error{
 		"create": c.create, "start": c.start, "state": c.state, "kill": c.kill, "delete": c.delete,
-		"run": c.run, "list": c.list, "ps": c.ps, "features": c.features,
+		"run": c.run, "list": c.list, "ps": c.ps, "features": c.features, "exec": c.exec,
 	}[rest[0]]
 	if !ok {
 		log.errorf("%s: not supported by mydocker's OCI runtime yet", rest[0])
@@ -168,14 +168,11 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error)
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	cfgp, err := readConfig(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("read the bundle's config: %w", err)
+		return nil, err
 	}
-	var cfg specs.Spec
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", filepath.Join(bundle, "config.json"), err)
-	}
+	cfg := *cfgp
 	if _, err := c.st.Get(key(id)); err == nil {
 		return nil, fmt.Errorf("container %s already exists", id)
 	}
@@ -358,11 +355,8 @@ func (c *cmd) delete(args []string) error {
 		_ = signalPid(ct.Pid, ct, syscall.SIGKILL)
 		waitGone(ct.Pid, ct.PidStart)
 	}
-	if b, err := os.ReadFile(filepath.Join(ct.OCI.Bundle, "config.json")); err == nil {
-		var cfg specs.Spec
-		if json.Unmarshal(b, &cfg) == nil {
-			_ = core.RemoveOCICgroup(ct.ID, &cfg)
-		}
+	if cfg, err := readConfig(ct.OCI.Bundle); err == nil {
+		_ = core.RemoveOCICgroup(ct.ID, cfg)
 	}
 	return c.st.Remove(ct.ID)
 }
