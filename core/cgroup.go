@@ -37,6 +37,9 @@ type cgroup interface {
 type cgroupConfig struct {
 	limits  Limits
 	devices []deviceNode // the only devices allowed; nil: all (--privileged)
+	// every: a cgroup in every v1 hierarchy, not only those of the limits
+	// (OCI containers, as runc: their callers read every controller).
+	every bool
 }
 
 // needed reports whether the config needs a cgroup at all.

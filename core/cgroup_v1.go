@@ -58,7 +58,55 @@ func planCgroupV1(mounts map[string]string, group, id string, cfg cgroupConfig) 
 			c.dirs[f.controller], c.parents = filepath.Join(parent, id), append(c.parents, parent)
 		}
 	}
+	if cfg.every {
+		for ctrl, mnt := range mounts {
+			if _, ok := c.dirs[ctrl]; !ok && (strings.HasPrefix(ctrl, "name=") || knownController(ctrl)) {
+				parent := filepath.Join(mnt, group)
+				if !slices.Contains(c.parents, parent) {
+					c.dirs[ctrl], c.parents = filepath.Join(parent, id), append(c.parents, parent)
+				}
+			}
+		}
+	}
 	return c, nil
+}
+
+// inheritCpuset fills cpuset.cpus and cpuset.mems of dir and of its empty
+// ancestors from the nearest ancestor that has them.
+func inheritCpuset(dir string) error {
+	for _, file := range []string{"cpuset.cpus", "cpuset.mems"} {
+		var empty []string
+		d := dir
+		value := ""
+		for ; d != "/" && d != "."; d = filepath.Dir(d) {
+			b, err := os.ReadFile(filepath.Join(d, file))
+			if err != nil {
+				break
+			}
+			if value = strings.TrimSpace(string(b)); value != "" {
+				break
+			}
+			empty = append(empty, d)
+		}
+		for i := len(empty) - 1; i >= 0 && value != ""; i-- {
+			if err := os.WriteFile(filepath.Join(empty[i], file), []byte(value), 0o644); err != nil {
+				return fmt.Errorf("cgroup: set %s: %w", file, err)
+			}
+		}
+	}
+	return nil
+}
+
+// knownController reports whether name is a v1 controller of this kernel
+// (/proc/cgroups), not a mount option that cgroupV1Mounts also maps.
+func knownController(name string) bool {
+	b, _ := os.ReadFile("/proc/cgroups")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == name {
+			return true
+		}
+	}
+	return false
 }
 
 // newCgroupV1 plans and creates.
@@ -80,6 +128,13 @@ func (c *cgroupV1) create() (retErr error) {
 	}()
 	for _, parent := range c.parents {
 		if _, err := mkdirCgroup(parent, c.id); err != nil {
+			return err
+		}
+	}
+	if dir, ok := c.dirs["cpuset"]; ok {
+		// A new cpuset cgroup has no CPUs or memory nodes, and nothing
+		// can join it: inherit them down from the nearest set ancestor.
+		if err := inheritCpuset(dir); err != nil {
 			return err
 		}
 	}
@@ -135,7 +190,7 @@ func (c *cgroupV1) procsFiles() []string {
 		files = append(files, filepath.Join(dir, "cgroup.procs"))
 	}
 	slices.Sort(files)
-	return files
+	return slices.Compact(files)
 }
 
 func (c *cgroupV1) oomFile() string {

@@ -68,7 +68,7 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 	}
 	spec := &Spec{ID: id, Limits: ociLimits(cfg.Linux.Resources)}
 	c := &container{spec: spec}
-	cg := cgroupConfig{limits: spec.Limits, devices: append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...)}
+	cg := cgroupConfig{limits: spec.Limits, devices: append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...), every: true}
 	host, err := detectCgroups()
 	if err != nil {
 		return nil, err

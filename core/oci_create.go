@@ -173,7 +173,7 @@ func RemoveOCICgroup(id string, cfg *specs.Spec) error {
 	if err != nil {
 		return err
 	}
-	cg, err := host.planAt(group, name, cgroupConfig{limits: ociLimits(cfg.Linux.Resources), devices: deviceNodes(nil)})
+	cg, err := host.planAt(group, name, cgroupConfig{limits: ociLimits(cfg.Linux.Resources), devices: deviceNodes(nil), every: true})
 	if err != nil {
 		return err
 	}
