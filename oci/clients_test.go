@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,9 +92,11 @@ func runtimeWrapper(t *testing.T, root string) string {
 	return path
 }
 
-func TestPodman(t *testing.T) {
-	requireTool(t, "podman", "conmon")
-	dir := t.TempDir()
+// podmanConf writes a containers.conf that keeps podman's state in dir
+// and off the network, with rlimits within this host's hard limits, and
+// returns its path.
+func podmanConf(t *testing.T, dir string) string {
+	t.Helper()
 	var hard, nproc unix.Rlimit
 	unix.Getrlimit(unix.RLIMIT_NOFILE, &hard)
 	unix.Getrlimit(unix.RLIMIT_NPROC, &nproc)
@@ -108,8 +111,19 @@ tmp_dir = "%s/tmp"
 [network]
 network_config_dir = "%s/networks"
 `, hard.Max, hard.Max, min(nproc.Max, 32768), min(nproc.Max, 32768), dir, dir, dir)
-	os.WriteFile(filepath.Join(dir, "containers.conf"), []byte(conf), 0o644)
+	path := filepath.Join(dir, "containers.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// podman 4.3 makes /run/containers/networks whatever it is told.
 	removeIfNew(t, "/run/containers")
+	return path
+}
+
+func TestPodman(t *testing.T) {
+	requireTool(t, "podman", "conmon")
+	dir := t.TempDir()
+	conf := podmanConf(t, dir)
 	before := map[string]bool{}
 	for _, d := range conmonCgroups() {
 		before[d] = true
@@ -126,7 +140,7 @@ network_config_dir = "%s/networks"
 		all := append([]string{"--root", dir + "/root", "--runroot", dir + "/runroot", "--storage-driver", "vfs",
 			"--runtime", runtime}, args...)
 		cmd := exec.Command("podman", all...)
-		cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+dir+"/containers.conf")
+		cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
 		return cmd
 	}
 	out := func(args ...string) string {
@@ -176,4 +190,116 @@ network_config_dir = "%s/networks"
 	if !strings.Contains(got.String(), "/dev/pts/0") || !strings.Contains(got.String(), "done") {
 		t.Errorf("run -it: %q", got.String())
 	}
+}
+
+// startDaemon starts a daemon of the test's own (its state under dir) and
+// stops it by pid at the end; ready says when it serves.
+func startDaemon(t *testing.T, dir string, ready func() bool, name string, args ...string) {
+	t.Helper()
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		logf.Close()
+	})
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ready() {
+			return
+		}
+	}
+	b, _ := os.ReadFile(logf.Name())
+	t.Fatalf("%s did not start:\n%s", name, b)
+}
+
+// ociArchive is the busybox root as an OCI image archive, for ctr import
+// (made by podman, which the podman test needs anyway).
+func ociArchive(t *testing.T, format string) string {
+	t.Helper()
+	dir := t.TempDir()
+	conf := podmanConf(t, dir)
+	podman := func(args ...string) {
+		t.Helper()
+		all := append([]string{"--root", dir + "/root", "--runroot", dir + "/runroot", "--storage-driver", "vfs"}, args...)
+		cmd := exec.Command("podman", all...)
+		cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("podman %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	podman("import", busyboxTar(t), "localhost/busybox")
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	podman("save", "--format", format, "-o", archive, "localhost/busybox")
+	podman("rmi", "-af")
+	return archive
+}
+
+func TestContainerd(t *testing.T) {
+	requireTool(t, "containerd", "ctr", "containerd-shim-runc-v2", "podman")
+	dir := t.TempDir()
+	sock := dir + "/containerd.sock"
+	conf := fmt.Sprintf(`version = 2
+root = "%[1]s/root"
+state = "%[1]s/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "%[2]s"
+[ttrpc]
+  address = "%[2]s.ttrpc"
+[debug]
+  address = "%[1]s/debug.sock"
+`, dir, sock)
+	os.WriteFile(dir+"/config.toml", []byte(conf), 0o644)
+	archive := ociArchive(t, "oci-archive")
+	// containerd 1.6 keeps its shims' sockets and ctr its fifos in
+	// /run/containerd whatever its state directory.
+	removeIfNew(t, "/run/containerd")
+	startDaemon(t, dir, func() bool { _, err := os.Stat(sock); return err == nil }, "containerd", "--config", dir+"/config.toml")
+	ctr := func(args ...string) (string, error) {
+		b, err := exec.Command("ctr", append([]string{"-a", sock}, args...)...).CombinedOutput()
+		return string(b), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := ctr(args...)
+		if err != nil {
+			t.Fatalf("ctr %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	must("image", "import", "--base-name", "localhost/busybox", archive)
+	rt := []string{"--runc-binary", os.Args[0], "--runc-root", dir + "/runc"}
+	if out := must(append(append([]string{"run", "--rm"}, rt...), "localhost/busybox:latest", "t1", "echo", "hi")...); out != "hi\n" {
+		t.Errorf("ctr run --rm: %q", out)
+	}
+	must(append(append([]string{"run", "-d"}, rt...), "localhost/busybox:latest", "t2", "sleep", "1000")...)
+	if out := must("task", "exec", "--exec-id", "e1", "t2", "sh", "-c", "echo in; cat /proc/1/cmdline"); !strings.HasPrefix(out, "in\nsleep") {
+		t.Errorf("ctr task exec: %q", out)
+	}
+	if out := must("task", "ps", "t2"); !strings.Contains(out, "PID") {
+		t.Errorf("ctr task ps: %q", out)
+	}
+	must("task", "kill", "-s", "SIGKILL", "t2")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out, _ := ctr("task", "ls"); !strings.Contains(out, "RUNNING") {
+			break
+		}
+	}
+	must("task", "delete", "t2")
+	must("container", "delete", "t2")
 }
