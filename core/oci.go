@@ -23,7 +23,11 @@ type ociPlan struct {
 	c                      *container // its cgroup
 	seccomp                []byte
 	caps                   [5]uint64 // bounding, effective, permitted, inheritable, ambient
+	hookSync               bool      // wait before pivot_root for the runtime's hooks
 }
+
+// createdWhat names the sync step that ends `create`.
+const createdWhat = "report the container created"
 
 // nsFlags are the runtime-spec namespace types.
 var nsFlags = map[specs.LinuxNamespaceType]uintptr{
@@ -218,6 +222,9 @@ func ociSequence(p *ociPlan) ([]step, error) {
 	if cfg.Root.Readonly {
 		add(mountStep("", root, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "", "make the root read-only"))
 	}
+	if p.hookSync {
+		add(step{op: opSync, what: "wait for the prestart and createRuntime hooks"})
+	}
 	add(pivotSteps(root)...)
 	cwd := cfg.Process.Cwd
 	if cwd == "" {
@@ -236,7 +243,7 @@ func ociSequence(p *ociPlan) ([]step, error) {
 	}
 	// Created: the parent returns from `create`, and the init waits here
 	// for `start`.
-	add(step{op: opSync, what: "report the container created"}, step{op: opPark, what: "wait for start"})
+	add(step{op: opSync, what: createdWhat}, step{op: opPark, what: "wait for start"})
 	add(ociSecuritySteps(p)...)
 	env := cfg.Process.Env
 	add(execStep(cfg.Process.Args, env))

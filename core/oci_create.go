@@ -31,6 +31,10 @@ type CreateOptions struct {
 	Stdio [3]*os.File
 	// Debug, if set, gets the step list (--debug).
 	Debug io.Writer
+	// BeforePivot, if set, runs while the init waits with its namespaces
+	// and mounts made, before pivot_root: the runtime-spec's prestart and
+	// createRuntime hooks. An error fails the create.
+	BeforePivot func(pid int) error
 }
 
 // Create makes an OCI container and returns its init's pid once the init
@@ -47,6 +51,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if err != nil {
 		return 0, err
 	}
+	p.hookSync = o.BeforePivot != nil
 	steps, err := ociSequence(p)
 	if err != nil {
 		return 0, err
@@ -116,10 +121,18 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 		case m.Type == msgError && int(m.Arg) < len(steps):
 			return 0, stepError(steps[m.Arg], m.Errno)
 		case m.Type == msgReady && int(m.Arg) < len(steps) && steps[m.Arg].op == opSync:
+			created := steps[m.Arg].what == createdWhat
+			if !created {
+				if err := o.BeforePivot(cmd.Process.Pid); err != nil {
+					return 0, err
+				}
+			}
 			if err := sock.send(syncMsg{Type: msgContinue, Arg: m.Arg}); err != nil {
 				return 0, fmt.Errorf("release container init: %w", err)
 			}
-			return cmd.Process.Pid, nil
+			if created {
+				return cmd.Process.Pid, nil
+			}
 		default:
 			if file != nil {
 				file.Close()

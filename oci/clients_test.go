@@ -303,3 +303,41 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 	must("task", "delete", "t2")
 	must("container", "delete", "t2")
 }
+
+func TestDocker(t *testing.T) {
+	requireTool(t, "dockerd", "docker", "podman")
+	dir := t.TempDir()
+	sock := dir + "/docker.sock"
+	archive := ociArchive(t, "docker-archive")
+	removeIfNew(t, "/run/containerd", "/run/docker", "/var/lib/docker")
+	// dockerd 20.10 writes a trust key to /etc/docker unless told where.
+	os.WriteFile(dir+"/daemon.json", []byte(`{"deprecated-key-path": "`+dir+`/key.json"}`), 0o644)
+	startDaemon(t, dir, func() bool {
+		return exec.Command("docker", "-H", "unix://"+sock, "version").Run() == nil
+	}, "dockerd", "--config-file", dir+"/daemon.json", "--data-root", dir+"/data", "--exec-root", dir+"/exec",
+		"-H", "unix://"+sock, "--pidfile", dir+"/docker.pid", "--iptables=false", "--ip6tables=false", "--ip-forward=false",
+		"--ip-masq=false", "--bridge=none", "--userland-proxy=false", "--add-runtime", "mydocker="+os.Args[0])
+	docker := func(args ...string) (string, error) {
+		b, err := exec.Command("docker", append([]string{"-H", "unix://" + sock}, args...)...).CombinedOutput()
+		return string(b), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := docker(args...)
+		if err != nil {
+			t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	must("load", "-i", archive)
+	t.Cleanup(func() { docker("rm", "-f", "d1") })
+	if out := must("run", "--runtime", "mydocker", "--rm", "--network", "none", "localhost/busybox", "echo", "hi"); out != "hi\n" {
+		t.Errorf("docker run --rm: %q", out)
+	}
+	must("run", "--runtime", "mydocker", "-d", "--name", "d1", "--network", "none", "localhost/busybox", "sleep", "1000")
+	if out := must("exec", "d1", "sh", "-c", "echo in; cat /proc/1/cmdline"); !strings.HasPrefix(out, "in\nsleep") {
+		t.Errorf("docker exec: %q", out)
+	}
+	must("stop", "-t", "1", "d1")
+	must("rm", "d1")
+}

@@ -197,8 +197,21 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error)
 	if err := c.st.Save(rec); err != nil {
 		return nil, err
 	}
-	pid, err := c.rt.Create(context.Background(), core.CreateOptions{ID: rec.ID, Bundle: bundle, Config: &cfg, Fifo: rec.OCI.Fifo,
-		ConsoleSocket: f.consoleSocket, Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Debug: c.debug})
+	if err := checkHooks(cfg.Hooks); err != nil {
+		return nil, err
+	}
+	opts := core.CreateOptions{ID: rec.ID, Bundle: bundle, Config: &cfg, Fifo: rec.OCI.Fifo,
+		ConsoleSocket: f.consoleSocket, Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Debug: c.debug}
+	if h := cfg.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime) > 0 { //nolint:staticcheck // prestart is deprecated, still used by docker
+		opts.BeforePivot = func(pid int) error {
+			st := hookState(id, bundle, pid, specs.StateCreating, cfg.Annotations)
+			if err := runHooks("prestart", h.Prestart, st); err != nil { //nolint:staticcheck
+				return err
+			}
+			return runHooks("createRuntime", h.CreateRuntime, st)
+		}
+	}
+	pid, err := c.rt.Create(context.Background(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +253,12 @@ func (c *cmd) start(args []string) error {
 		return err
 	}
 	ct.Started = time.Now().UTC()
+	if cfg, err := readConfig(ct.OCI.Bundle); err == nil && cfg.Hooks != nil {
+		st := hookState(id, ct.OCI.Bundle, ct.Pid, specs.StateRunning, ct.OCI.Annotations)
+		if err := runHooks("poststart", cfg.Hooks.Poststart, st); err != nil {
+			c.log.errorf("%v", err) // the spec: a warning, the container runs on
+		}
+	}
 	return c.st.Save(&ct.Record)
 }
 
@@ -355,10 +374,20 @@ func (c *cmd) delete(args []string) error {
 		_ = signalPid(ct.Pid, ct, syscall.SIGKILL)
 		waitGone(ct.Pid, ct.PidStart)
 	}
-	if cfg, err := readConfig(ct.OCI.Bundle); err == nil {
+	cfg, cfgErr := readConfig(ct.OCI.Bundle)
+	if cfgErr == nil {
 		_ = core.RemoveOCICgroup(ct.ID, cfg)
 	}
-	return c.st.Remove(ct.ID)
+	if err := c.st.Remove(ct.ID); err != nil {
+		return err
+	}
+	if cfgErr == nil && cfg.Hooks != nil {
+		st := hookState(id, ct.OCI.Bundle, 0, specs.StateStopped, ct.OCI.Annotations)
+		if err := runHooks("poststop", cfg.Hooks.Poststop, st); err != nil {
+			c.log.errorf("%v", err)
+		}
+	}
+	return nil
 }
 
 // waitGone waits (up to 10 s) for a process that is not our child to die.
@@ -383,7 +412,7 @@ func (c *cmd) run(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := core.StartCreated(rec.OCI.Fifo, func() bool { return core.ProcAlive(rec.Pid, rec.PidStart) }); err != nil {
+	if err := c.start([]string{id}); err != nil {
 		return err
 	}
 	if f.detach {

@@ -162,3 +162,43 @@ func TestErrors(t *testing.T) {
 		t.Errorf("--systemd-cgroup: %d %q", status, errs)
 	}
 }
+
+// Command hooks run at their points with the state on stdin; a failing
+// prestart hook fails the create and leaves nothing.
+func TestHooks(t *testing.T) {
+	b := bundle(t, "sleep", "100")
+	out := t.TempDir()
+	var cfg specs.Spec
+	raw, _ := os.ReadFile(filepath.Join(b, "config.json"))
+	json.Unmarshal(raw, &cfg)
+	hook := func(name string) specs.Hook {
+		return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "cat > " + filepath.Join(out, name)}}
+	}
+	cfg.Hooks = &specs.Hooks{Prestart: []specs.Hook{hook("prestart")}, CreateRuntime: []specs.Hook{hook("createRuntime")}, //nolint:staticcheck
+		Poststart: []specs.Hook{hook("poststart")}, Poststop: []specs.Hook{hook("poststop")}}
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
+	root := t.TempDir()
+	for _, args := range [][]string{{"create", "--bundle", b, "h1"}, {"start", "h1"}, {"kill", "h1", "9"}, {"delete", "--force", "h1"}} {
+		if status, _, errs := oci(t, root, args...); status != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	for name, want := range map[string]specs.ContainerState{"prestart": specs.StateCreating, "createRuntime": specs.StateCreating,
+		"poststart": specs.StateRunning, "poststop": specs.StateStopped} {
+		var st specs.State
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || json.Unmarshal(b, &st) != nil || st.Status != want || st.ID != "h1" || (want != specs.StateStopped && st.Pid == 0) {
+			t.Errorf("%s hook saw %s (%v)", name, b, err)
+		}
+	}
+	cfg.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/false"}}} //nolint:staticcheck
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
+	if status, _, errs := oci(t, root, "create", "--bundle", b, "h2"); status == 0 || !strings.Contains(errs, "prestart hook /bin/false: exit status 1") {
+		t.Errorf("failing prestart: %d %q", status, errs)
+	}
+	if _, out, _ := oci(t, root, "list", "-q"); out != "" {
+		t.Errorf("a failed create left %q", out)
+	}
+}
