@@ -171,11 +171,11 @@ func ociSequence(p *ociPlan) ([]step, error) {
 	cfg, root := p.cfg, p.root
 	var steps []step
 	add := func(s ...step) { steps = append(steps, s...) }
-	prop := uintptr(unix.MS_SLAVE | unix.MS_REC) // runc's default
-	if v, ok := propagations[cfg.Linux.RootfsPropagation]; ok {
-		prop = v
-	}
-	add(mountStep("", "/", "", prop, "", "set / propagation"))
+	// Nothing mounted here may reach the host: every mount becomes a slave
+	// (host mounts still come in) until pivot_root; linux.rootfsPropagation
+	// applies to the container's root after it, where a shared root is a
+	// peer group of its own.
+	add(mountStep("", "/", "", unix.MS_SLAVE|unix.MS_REC, "", "make every mount a slave of the host's"))
 	for _, ns := range cfg.Linux.Namespaces {
 		if ns.Path != "" {
 			add(step{op: opNspath, flags: uint64(nsFlags[ns.Type]), str: []string{ns.Path}, what: "join " + string(ns.Type) + " namespace " + ns.Path})
@@ -226,6 +226,11 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		add(step{op: opSync, what: "wait for the prestart and createRuntime hooks"})
 	}
 	add(pivotSteps(root)...)
+	if v, ok := propagations[cfg.Linux.RootfsPropagation]; ok {
+		add(mountStep("", "/", "", v, "", "set the root's propagation to "+cfg.Linux.RootfsPropagation))
+	} else if cfg.Linux.RootfsPropagation != "" {
+		return nil, invalidf("config.json: unknown rootfsPropagation %q", cfg.Linux.RootfsPropagation)
+	}
 	cwd := cfg.Process.Cwd
 	if cwd == "" {
 		cwd = "/"
@@ -237,6 +242,9 @@ func ociSequence(p *ociPlan) ([]step, error) {
 			return nil, invalidf("config.json: unknown rlimit %q", rl.Type)
 		}
 		add(step{op: opRlimit, flags: uint64(res), str: []string{rlimitValue(rl.Soft), rlimitValue(rl.Hard)}, what: "set " + rl.Type})
+	}
+	if adj := cfg.Process.OOMScoreAdj; adj != nil {
+		add(step{op: opWriteFile, flags: 0o644, str: []string{"/proc/self/oom_score_adj", strconv.Itoa(*adj)}, what: "set oom_score_adj"})
 	}
 	if u := cfg.Process.User.Umask; u != nil {
 		add(step{op: opUmask, flags: uint64(*u), what: "set the umask"})

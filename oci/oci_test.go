@@ -3,6 +3,7 @@ package oci
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,5 +201,24 @@ func TestHooks(t *testing.T) {
 	}
 	if _, out, _ := oci(t, root, "list", "-q"); out != "" {
 		t.Errorf("a failed create left %q", out)
+	}
+}
+
+// A bundle on a shared mount with rootfsPropagation shared: nothing the
+// container mounts may appear outside it. (In a mount namespace of the
+// test's own, where the bundle is made a shared mount.)
+func TestRootfsPropagationStaysInside(t *testing.T) {
+	b := bundle(t, "true")
+	var cfg specs.Spec
+	raw, _ := os.ReadFile(filepath.Join(b, "config.json"))
+	json.Unmarshal(raw, &cfg)
+	cfg.Linux.RootfsPropagation = "shared"
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
+	script := fmt.Sprintf(`mount --bind %[1]s %[1]s && mount --make-shared %[1]s &&
+%[2]s --root %[3]s run --bundle %[1]s p1 && grep -c ' %[1]s/' /proc/self/mountinfo || true`, b, os.Args[0], t.TempDir())
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "0" {
+		t.Errorf("mounts seen outside the container: %v %q", err, out)
 	}
 }

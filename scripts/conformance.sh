@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the opencontainers/runtime-tools validation suite (v0.9.0) against
+# ./mydocker and runc side by side and prints both pass lists.
+#
+# v0.9.0 has no go.mod (it used Godeps): a pinned one is written here, then
+# runtimetest and the validation programs are built. Each validation/*/*.t
+# is a TAP producer run with RUNTIME=...; a test passes when it exits 0
+# with no "not ok" line. Needs root. Usage: scripts/conformance.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
+command -v runc >/dev/null || { apt-get update -qq && apt-get install -y -qq runc >/dev/null; }
+[ -x ./mydocker ] || ./build.sh
+mydocker=$PWD/mydocker
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go mod download -json github.com/opencontainers/runtime-tools@v0.9.0 >"$work/mod.json"
+src=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Dir"])' "$work/mod.json")
+cp -r "$src" "$work/rt" && chmod -R u+w "$work/rt"
+cd "$work/rt"
+printf 'module github.com/opencontainers/runtime-tools\n\ngo 1.16\n' >go.mod
+go get github.com/opencontainers/runtime-spec@v1.0.2 github.com/satori/go.uuid@v1.1.0 github.com/urfave/cli@v1.19.1 \
+	github.com/blang/semver@v3.5.0+incompatible github.com/mndrix/tap-go@v0.0.0-20171203230836-629fa407e90b \
+	github.com/xeipuuv/gojsonschema@v1.2.0 github.com/opencontainers/selinux@v1.9.1 github.com/sirupsen/logrus@v1.8.1 \
+	github.com/hashicorp/go-multierror@v1.1.1 github.com/mrunalp/fileutils@v0.5.0 \
+	github.com/syndtr/gocapability@v0.0.0-20200815063812-42c35b437635 github.com/stretchr/testify@v1.3.0 golang.org/x/sys@latest >/dev/null 2>&1
+go mod tidy >/dev/null 2>&1
+make runtimetest >/dev/null
+make -j2 validation-executables >/dev/null
+mkdir -p "$work/tmp"
+run() { # runtime name
+	for t in validation/*/*.t validation/*.t; do
+		[ -e "$t" ] || continue
+		name=${t#validation/}
+		name=${name%.t}
+		name=${name%/*}
+		if out=$(TMPDIR=$work/tmp RUNTIME=$1 timeout 120 "./$t" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
+			echo "pass $name"
+		else
+			echo "fail $name"
+		fi
+	done
+}
+run "$mydocker" | sort -u >"$work/mydocker.txt"
+run "$(command -v runc)" | sort -u >"$work/runc.txt"
+echo "== runc passes $(grep -c '^pass' "$work/runc.txt"), mydocker passes $(grep -c '^pass' "$work/mydocker.txt") of $(wc -l <"$work/runc.txt")"
+echo "== passed by runc, failed by mydocker:"
+comm -12 <(sed -n 's/^pass //p' "$work/runc.txt") <(sed -n 's/^fail //p' "$work/mydocker.txt") | sed 's/^/   /'
+echo "== passed by mydocker, failed by runc:"
+comm -12 <(sed -n 's/^fail //p' "$work/runc.txt") <(sed -n 's/^pass //p' "$work/mydocker.txt") | sed 's/^/   /'
+echo "== mydocker passes:"
+sed -n 's/^pass //p' "$work/mydocker.txt" | tr '\n' ' '
+echo
