@@ -60,8 +60,6 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 			return nil, invalidf("config.json: unknown namespace type %q", ns.Type)
 		case ns.Type == specs.UserNamespace || ns.Type == specs.TimeNamespace:
 			return nil, invalidf("config.json: %s namespaces are not supported", ns.Type)
-		case ns.Path != "" && (ns.Type == specs.PIDNamespace || ns.Type == specs.MountNamespace):
-			return nil, invalidf("config.json: joining a %s namespace by path is not supported", ns.Type)
 		case ns.Path == "" && ns.Type != specs.CgroupNamespace:
 			p.cloneFlags |= flag
 		}
@@ -176,10 +174,17 @@ func ociSequence(p *ociPlan) ([]step, error) {
 	// applies to the container's root after it, where a shared root is a
 	// peer group of its own.
 	add(mountStep("", "/", "", unix.MS_SLAVE|unix.MS_REC, "", "make every mount a slave of the host's"))
+	joinedPid := false
 	for _, ns := range cfg.Linux.Namespaces {
 		if ns.Path != "" {
 			add(step{op: opNspath, flags: uint64(nsFlags[ns.Type]), str: []string{ns.Path}, what: "join " + string(ns.Type) + " namespace " + ns.Path})
+			joinedPid = joinedPid || ns.Type == specs.PIDNamespace
 		}
+	}
+	if joinedPid {
+		// A joined pid namespace holds only the children of who joined it:
+		// the container's process is a child, the caller's (CLONE_PARENT).
+		add(step{op: opFork, what: "fork into the joined pid namespace"})
 	}
 	for _, f := range p.c.procsFiles() {
 		add(step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})

@@ -98,8 +98,10 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if o.Debug != nil {
 		debugSteps(o.Debug, cmd.Process.Pid, steps)
 	}
+	initPid := cmd.Process.Pid
 	defer func() {
 		if retErr != nil {
+			_ = unix.Kill(initPid, unix.SIGKILL)
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
@@ -118,12 +120,16 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			if err := console.send(file); err != nil {
 				return 0, err
 			}
+		case m.Type == msgPid && file == nil && m.Arg > 0:
+			// The init forked into a joined pid namespace: the child is the
+			// container's process from here on, and also this process's.
+			initPid = int(m.Arg)
 		case m.Type == msgError && int(m.Arg) < len(steps):
 			return 0, stepError(steps[m.Arg], m.Errno)
 		case m.Type == msgReady && int(m.Arg) < len(steps) && steps[m.Arg].op == opSync:
 			created := steps[m.Arg].what == createdWhat
 			if !created {
-				if err := o.BeforePivot(cmd.Process.Pid); err != nil {
+				if err := o.BeforePivot(initPid); err != nil {
 					return 0, err
 				}
 			}
@@ -131,7 +137,10 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 				return 0, fmt.Errorf("release container init: %w", err)
 			}
 			if created {
-				return cmd.Process.Pid, nil
+				if initPid != cmd.Process.Pid {
+					_ = cmd.Wait() // it exited after forking
+				}
+				return initPid, nil
 			}
 		default:
 			if file != nil {

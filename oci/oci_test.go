@@ -222,3 +222,33 @@ func TestRootfsPropagationStaysInside(t *testing.T) {
 		t.Errorf("mounts seen outside the container: %v %q", err, out)
 	}
 }
+
+// Namespaces joined by path (a pod): the second container sees the
+// first's processes and hostname.
+func TestJoinNamespaces(t *testing.T) {
+	b1 := bundle(t, "sleep", "100")
+	root := t.TempDir()
+	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b1, "infra"); status != 0 {
+		t.Fatalf("run infra: %s", errs)
+	}
+	t.Cleanup(func() { oci(t, root, "delete", "--force", "infra") })
+	_, out, _ := oci(t, root, "state", "infra")
+	var st specs.State
+	json.Unmarshal([]byte(out), &st)
+	b2 := bundle(t, "sh", "-c", `test "$(hostname)" = oci && test "$(tr "\0" " " </proc/1/cmdline)" = "sleep 100 "`)
+	var cfg specs.Spec
+	raw, _ := os.ReadFile(filepath.Join(b2, "config.json"))
+	json.Unmarshal(raw, &cfg)
+	cfg.Hostname = ""
+	for i, ns := range cfg.Linux.Namespaces {
+		if ns.Type != specs.MountNamespace {
+			cfg.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", st.Pid, map[specs.LinuxNamespaceType]string{
+				specs.PIDNamespace: "pid", specs.NetworkNamespace: "net", specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts"}[ns.Type])
+		}
+	}
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b2, "config.json"), raw, 0o644)
+	if status, _, errs := oci(t, root, "run", "--bundle", b2, "member"); status != 0 {
+		t.Errorf("a member of infra's namespaces: status %d %s", status, errs)
+	}
+}

@@ -28,6 +28,9 @@ go mod tidy >/dev/null 2>&1
 make runtimetest >/dev/null
 make -j2 validation-executables >/dev/null
 mkdir -p "$work/tmp"
+# Mounts a test leaves on the host are reported (as "leak NAME") and
+# removed, so that the next tests and the clean-up still work.
+leaks() { grep -c " $work/tmp/" /proc/self/mountinfo || true; }
 run() { # runtime name
 	for t in validation/*/*.t validation/*.t; do
 		[ -e "$t" ] || continue
@@ -39,15 +42,20 @@ run() { # runtime name
 		else
 			echo "fail $name"
 		fi
+		if [ "$(leaks)" != 0 ]; then
+			echo "leak $name"
+			grep " $work/tmp/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l
+		fi
 	done
 }
 run "$mydocker" | sort -u >"$work/mydocker.txt"
 run "$(command -v runc)" | sort -u >"$work/runc.txt"
-echo "== runc passes $(grep -c '^pass' "$work/runc.txt"), mydocker passes $(grep -c '^pass' "$work/mydocker.txt") of $(wc -l <"$work/runc.txt")"
+echo "== runc passes $(grep -c '^pass' "$work/runc.txt"), mydocker passes $(grep -c '^pass' "$work/mydocker.txt") of $(grep -c '^[pf]' "$work/runc.txt")"
 echo "== passed by runc, failed by mydocker:"
 comm -12 <(sed -n 's/^pass //p' "$work/runc.txt") <(sed -n 's/^fail //p' "$work/mydocker.txt") | sed 's/^/   /'
 echo "== passed by mydocker, failed by runc:"
 comm -12 <(sed -n 's/^fail //p' "$work/runc.txt") <(sed -n 's/^pass //p' "$work/mydocker.txt") | sed 's/^/   /'
+echo "== tests after which mounts were left on the host: runc: $(sed -n 's/^leak //p' "$work/runc.txt" | tr '\n' ' ')mydocker: $(sed -n 's/^leak //p' "$work/mydocker.txt" | tr '\n' ' ')"
 echo "== mydocker passes:"
 sed -n 's/^pass //p' "$work/mydocker.txt" | tr '\n' ' '
 echo
