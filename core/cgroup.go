@@ -40,6 +40,9 @@ type cgroupConfig struct {
 	// every: a cgroup in every v1 hierarchy, not only those of the limits
 	// (OCI containers, as runc: their callers read every controller).
 	every bool
+	// raw are control files written as given, after the limits: an OCI
+	// config's resources beyond mydocker's own limits (v1 or v2 names).
+	raw []limitFile
 }
 
 // needed reports whether the config needs a cgroup at all.

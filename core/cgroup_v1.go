@@ -47,7 +47,7 @@ func cgroupV1Mounts() (map[string]string, error) {
 // planCgroupV1 works out mount/group/id for each controller cfg needs,
 // and fails at once if one is missing; nothing is made yet.
 func planCgroupV1(mounts map[string]string, group, id string, cfg cgroupConfig) (*cgroupV1, error) {
-	c := &cgroupV1{id: id, dirs: map[string]string{}, files: append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...)}
+	c := &cgroupV1{id: id, dirs: map[string]string{}, files: append(append(v1DeviceFiles(cfg.devices), v1LimitFiles(cfg.limits)...), cfg.raw...)}
 	for _, f := range c.files {
 		mnt, ok := mounts[f.controller]
 		if !ok {

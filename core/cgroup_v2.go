@@ -21,7 +21,7 @@ type cgroupV2 struct {
 // planCgroupV2 works out root/group/id and the controllers cfg needs,
 // and fails at once if one is missing; nothing is made yet.
 func planCgroupV2(root, group, id string, cfg cgroupConfig) (*cgroupV2, error) {
-	c := &cgroupV2{root: root, parent: filepath.Join(root, group), files: v2LimitFiles(cfg.limits), devices: cfg.devices}
+	c := &cgroupV2{root: root, parent: filepath.Join(root, group), files: append(v2LimitFiles(cfg.limits), cfg.raw...), devices: cfg.devices}
 	c.dir = filepath.Join(c.parent, id)
 	have, _ := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
 	for _, f := range c.files {

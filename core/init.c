@@ -286,8 +286,6 @@ static int do_exec(struct step *s)
 	if (!argv)
 		return -1;
 	memcpy(argv, s->str + 2, argc * sizeof(char *));
-	if (reset_process() < 0)
-		return -1;
 	if (strchr(file, '/') || !*path) {
 		execve(file, argv, envp);
 		return -1;
@@ -424,6 +422,7 @@ static int run_step(uint32_t i, struct step *s)
 	case OP_SETNS: return want(s, 1) ? do_setns(s) : -1;
 	case OP_FORK: return want(s, 0) ? do_fork(s->flags) : -1;
 	case OP_DUMPABLE: return want(s, 0) ? prctl(PR_SET_DUMPABLE, s->flags, 0, 0, 0) : -1;
+	case OP_RESET: return want(s, 0) ? reset_process() : -1;
 	case OP_RLIMIT: return want(s, 2) ? do_rlimit(s) : -1;
 	case OP_UMASK: return want(s, 0) ? (exec_umask = (mode_t)s->flags & 0777, 0) : -1;
 	case OP_CAPSETS: return init_capsets(s);

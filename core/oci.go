@@ -70,11 +70,12 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 	}
 	spec := &Spec{ID: id, Limits: ociLimits(cfg.Linux.Resources)}
 	c := &container{spec: spec}
-	cg := cgroupConfig{limits: spec.Limits, devices: append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...), every: true}
 	host, err := detectCgroups()
 	if err != nil {
 		return nil, err
 	}
+	cg := cgroupConfig{limits: spec.Limits, devices: append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...), every: true,
+		raw: ociResourceFiles(cfg.Linux.Resources, host.v2)}
 	group, name, err := cgroupsPath(cfg.Linux.CgroupsPath, id)
 	if err != nil {
 		return nil, err
@@ -115,7 +116,8 @@ func cgroupsPath(path, id string) (group, name string, err error) {
 	return strings.TrimPrefix(filepath.Dir(clean), "/"), filepath.Base(clean), nil
 }
 
-// ociLimits maps linux.resources onto mydocker's limits.
+// ociLimits maps linux.resources onto mydocker's limits (the CPU's are
+// written as given: ociResourceFiles).
 func ociLimits(res *specs.LinuxResources) Limits {
 	var l Limits
 	if res == nil {
@@ -127,10 +129,55 @@ func ociLimits(res *specs.LinuxResources) Limits {
 	if res.Pids != nil && res.Pids.Limit != nil && *res.Pids.Limit > 0 {
 		l.Pids = *res.Pids.Limit
 	}
-	if c := res.CPU; c != nil && c.Quota != nil && *c.Quota > 0 && c.Period != nil && *c.Period > 0 {
-		l.CPUs = float64(*c.Quota) / float64(*c.Period)
-	}
 	return l
+}
+
+// ociResourceFiles are the control files for linux.resources' CPU and
+// cpuset settings, and the memory reservation and swappiness, as runc
+// writes them.
+func ociResourceFiles(res *specs.LinuxResources, v2 bool) []limitFile {
+	if res == nil {
+		return nil
+	}
+	var files []limitFile
+	add := func(ctrl, file, value string) {
+		files = append(files, limitFile{ctrl, "linux.resources", file, value})
+	}
+	if c := res.CPU; c != nil {
+		switch {
+		case v2 && c.Quota != nil && *c.Quota > 0:
+			period := uint64(cpuPeriod)
+			if c.Period != nil && *c.Period > 0 {
+				period = *c.Period
+			}
+			add("cpu", "cpu.max", fmt.Sprintf("%d %d", *c.Quota, period))
+		case !v2:
+			if c.Shares != nil && *c.Shares > 0 {
+				add("cpu", "cpu.shares", strconv.FormatUint(*c.Shares, 10))
+			}
+			if c.Period != nil && *c.Period > 0 {
+				add("cpu", "cpu.cfs_period_us", strconv.FormatUint(*c.Period, 10))
+			}
+			if c.Quota != nil && *c.Quota != 0 {
+				add("cpu", "cpu.cfs_quota_us", strconv.FormatInt(*c.Quota, 10))
+			}
+		}
+		if c.Cpus != "" {
+			add("cpuset", "cpuset.cpus", c.Cpus)
+		}
+		if c.Mems != "" {
+			add("cpuset", "cpuset.mems", c.Mems)
+		}
+	}
+	if m := res.Memory; m != nil && !v2 {
+		if m.Reservation != nil && *m.Reservation > 0 {
+			add("memory", "memory.soft_limit_in_bytes", strconv.FormatInt(*m.Reservation, 10))
+		}
+		if m.Swappiness != nil && *m.Swappiness <= 100 {
+			add("memory", "memory.swappiness", strconv.FormatUint(*m.Swappiness, 10))
+		}
+	}
+	return files
 }
 
 // ociDevices are linux.devices as device nodes: made in /dev and allowed.
@@ -266,7 +313,7 @@ func ociSequence(p *ociPlan) ([]step, error) {
 // ociSecuritySteps are securitySteps with OCI's own capability sets.
 func ociSecuritySteps(p *ociPlan) []step {
 	cfg := p.cfg
-	steps := []step{{op: opKeyring, what: "join a new session keyring"}}
+	steps := []step{{op: opReset, what: "reset signals and descriptors"}, {op: opKeyring, what: "join a new session keyring"}}
 	if !cfg.Process.Terminal {
 		steps = append(steps, step{op: opSetsid, what: "start a session without a terminal"})
 	}

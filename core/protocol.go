@@ -49,6 +49,7 @@ const (
 	opFifo       uint32 = C.OP_FIFO
 	opPark       uint32 = C.OP_PARK
 	opTouch      uint32 = C.OP_TOUCH
+	opReset      uint32 = C.OP_RESET
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure

@@ -61,6 +61,10 @@ enum {
 // PARK        -                              -   (open the kept fifo for writing
 //                                                through /proc/self/fd: blocks until
 //                                                `start` reads; write one byte)
+// RESET       -                              -   (default signal dispositions, empty
+//                                                mask, fds above 2 close-on-exec, the
+//                                                umask: before the seccomp filter,
+//                                                which may not allow those calls)
 // TOUCH       path                           mode; O_CREAT without truncating (a
 //                                                bind mount's file target)
 enum {
@@ -95,6 +99,7 @@ enum {
 	OP_FIFO = 29,
 	OP_PARK = 30,
 	OP_TOUCH = 31,
+	OP_RESET = 32,
 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path

@@ -195,7 +195,7 @@ func planSecurity(spec *Spec, cacheDir, userRoot string) (securityPlan, error) {
 // unprivileged process load it as the very last step, the user, and the
 // capability sets.
 func securitySteps(p securityPlan, tty bool) []step {
-	steps := []step{{op: opKeyring, what: "join a new session keyring"}}
+	steps := []step{{op: opReset, what: "reset signals and descriptors"}, {op: opKeyring, what: "join a new session keyring"}}
 	if !tty {
 		// No controlling terminal: TIOCSTI and friends cannot reach the
 		// caller's terminal. (-t made a session with the container's pty.)

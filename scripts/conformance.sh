@@ -5,15 +5,23 @@
 # v0.9.0 has no go.mod (it used Godeps): a pinned one is written here, then
 # runtimetest and the validation programs are built. Each validation/*/*.t
 # is a TAP producer run with RUNTIME=...; a test passes when it exits 0
-# with no "not ok" line. Needs root. Usage: scripts/conformance.sh
+# with no "not ok" line. Needs root.
+# Usage: scripts/conformance.sh [TEST...]   (default: all; CONFORMANCE_DIR
+# keeps the built suite there for the next run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 command -v runc >/dev/null || { apt-get update -qq && apt-get install -y -qq runc >/dev/null; }
 [ -x ./mydocker ] || ./build.sh
 mydocker=$PWD/mydocker
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=${CONFORMANCE_DIR:-}
+if [ -z "$work" ]; then
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work"
+if ! [ -x "$work/rt/runtimetest" ]; then
+rm -rf "$work/rt"
 go mod download -json github.com/opencontainers/runtime-tools@v0.9.0 >"$work/mod.json"
 src=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Dir"])' "$work/mod.json")
 cp -r "$src" "$work/rt" && chmod -R u+w "$work/rt"
@@ -27,7 +35,10 @@ go get github.com/opencontainers/runtime-spec@v1.0.2 github.com/satori/go.uuid@v
 go mod tidy >/dev/null 2>&1
 make runtimetest >/dev/null
 make -j2 validation-executables >/dev/null
+fi
+cd "$work/rt"
 mkdir -p "$work/tmp"
+only=("$@")
 # Mounts a test leaves on the host are reported (as "leak NAME") and
 # removed, so that the next tests and the clean-up still work.
 leaks() { grep -c " $work/tmp/" /proc/self/mountinfo || true; }
@@ -37,6 +48,9 @@ run() { # runtime name
 		name=${t#validation/}
 		name=${name%.t}
 		name=${name%/*}
+		if [ ${#only[@]} -gt 0 ] && ! [[ " ${only[*]} " == *" $name "* ]]; then
+			continue
+		fi
 		if out=$(TMPDIR=$work/tmp RUNTIME=$1 timeout 120 "./$t" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
 			echo "pass $name"
 		else
@@ -48,7 +62,11 @@ run() { # runtime name
 		fi
 	done
 }
+# mydocker's state goes to the work directory; what the suite leaves
+# created or stopped (it does not always delete) is deleted after it.
+export MYDOCKER_ROOT=$work/state
 run "$mydocker" | sort -u >"$work/mydocker.txt"
+for id in $("$mydocker" list -q); do "$mydocker" delete --force "$id"; done
 run "$(command -v runc)" | sort -u >"$work/runc.txt"
 echo "== runc passes $(grep -c '^pass' "$work/runc.txt"), mydocker passes $(grep -c '^pass' "$work/mydocker.txt") of $(grep -c '^[pf]' "$work/runc.txt")"
 echo "== passed by runc, failed by mydocker:"
