@@ -31,6 +31,8 @@ type cgroup interface {
 	oomFile() string
 	oomKilled() bool
 	remove() error
+	// update writes the limits to the existing cgroup (OCI update).
+	update() error
 }
 
 // cgroupConfig is what a container's cgroup enforces.

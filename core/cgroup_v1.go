@@ -71,6 +71,15 @@ func planCgroupV1(mounts map[string]string, group, id string, cfg cgroupConfig) 
 	return c, nil
 }
 
+func (c *cgroupV1) update() error {
+	for _, group := range groupWrites(c.files) {
+		if err := writeValues(c.dirs[group[0].controller], group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // inheritCpuset fills cpuset.cpus and cpuset.mems of dir and of its empty
 // ancestors from the nearest ancestor that has them.
 func inheritCpuset(dir string) error {

@@ -96,6 +96,15 @@ func v2LimitFiles(l Limits) []limitFile {
 
 func (c *cgroupV2) procsFiles() []string { return []string{filepath.Join(c.dir, "cgroup.procs")} }
 
+func (c *cgroupV2) update() error {
+	for _, group := range groupWrites(c.files) {
+		if err := writeValues(c.dir, group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *cgroupV2) oomFile() string { return filepath.Join(c.dir, "memory.events") }
 
 func (c *cgroupV2) oomKilled() bool { return readCounter(c.oomFile(), "oom_kill") > 0 }

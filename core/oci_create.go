@@ -182,26 +182,6 @@ func StartCreated(fifo string, alive func() bool) error {
 	return os.Remove(fifo)
 }
 
-// RemoveOCICgroup removes the cgroup an OCI container was given (delete).
-func RemoveOCICgroup(id string, cfg *specs.Spec) error {
-	if cfg.Linux == nil {
-		return nil
-	}
-	host, err := detectCgroups()
-	if err != nil {
-		return err
-	}
-	group, name, err := cgroupsPath(cfg.Linux.CgroupsPath, id)
-	if err != nil {
-		return err
-	}
-	cg, err := host.planAt(group, name, cgroupConfig{limits: ociLimits(cfg.Linux.Resources), devices: deviceNodes(nil), every: true})
-	if err != nil {
-		return err
-	}
-	return cg.remove()
-}
-
 // ExecOCIOptions are an OCI `exec`: a process to run in the running
 // container (Pid, PidStart) made from Config.
 type ExecOCIOptions struct {

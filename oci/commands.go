@@ -65,6 +65,7 @@ func Main(rt *core.Runtime, args []string, stdout, stderr io.Writer) int {
 	run, ok := map[string]func([]string) error{
 		"create": c.create, "start": c.start, "state": c.state, "kill": c.kill, "delete": c.delete,
 		"run": c.run, "list": c.list, "ps": c.ps, "features": c.features, "exec": c.exec,
+		"pause": c.pause, "resume": c.resume, "update": c.update,
 	}[rest[0]]
 	if !ok {
 		log.errorf("%s: not supported by mydocker's OCI runtime yet", rest[0])
@@ -262,7 +263,8 @@ func (c *cmd) start(args []string) error {
 	return c.st.Save(&ct.Record)
 }
 
-// ociStatus is a container's status in the runtime spec's words.
+// ociStatus is a container's status in the runtime spec's words, and
+// runc's "paused".
 func ociStatus(ct *store.Container) string {
 	switch ct.Status {
 	case store.Created:
@@ -271,6 +273,9 @@ func ociStatus(ct *store.Container) string {
 		}
 		return "created"
 	case store.Running:
+		if cfg, err := readConfig(ct.OCI.Bundle); err == nil && core.OCIPaused(ct.ID, cfg) {
+			return "paused"
+		}
 		return "running"
 	}
 	return "stopped"
@@ -370,11 +375,14 @@ func (c *cmd) delete(args []string) error {
 	if ct.Status == store.Running && !*force {
 		return fmt.Errorf("cannot delete container %s that is not stopped: running", id)
 	}
+	cfg, cfgErr := readConfig(ct.OCI.Bundle)
 	if ct.Status != store.Exited {
 		_ = signalPid(ct.Pid, ct, syscall.SIGKILL)
+		if cfgErr == nil {
+			_ = core.FreezeOCI(ct.ID, cfg, false) // a frozen process takes no signal
+		}
 		waitGone(ct.Pid, ct.PidStart)
 	}
-	cfg, cfgErr := readConfig(ct.OCI.Bundle)
 	if cfgErr == nil {
 		_ = core.RemoveOCICgroup(ct.ID, cfg)
 	}

@@ -3,6 +3,7 @@ package oci
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,4 +119,63 @@ func readConfig(bundle string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("parse %s: no process", filepath.Join(bundle, "config.json"))
 	}
 	return &cfg, nil
+}
+
+// pause and resume freeze and thaw every process of a running container.
+func (c *cmd) pause(args []string) error  { return c.freeze("pause", args, true) }
+func (c *cmd) resume(args []string) error { return c.freeze("resume", args, false) }
+
+func (c *cmd) freeze(name string, args []string, freeze bool) error {
+	id, err := oneID(flags(name), args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	cfg, err := readConfig(ct.OCI.Bundle)
+	if err != nil {
+		return err
+	}
+	if ct.Status != store.Running {
+		return fmt.Errorf("cannot %s a container that is %s", name, ociStatus(ct))
+	}
+	return core.FreezeOCI(ct.ID, cfg, freeze)
+}
+
+// update applies new resources (--resources FILE, or - for stdin, as
+// docker sends them) to a container's cgroup.
+func (c *cmd) update(args []string) error {
+	fs := flags("update")
+	file := fs.StringP("resources", "r", "", "the resources as JSON; - for stdin")
+	id, err := oneID(fs, args)
+	if err != nil {
+		return err
+	}
+	ct, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	cfg, err := readConfig(ct.OCI.Bundle)
+	if err != nil {
+		return err
+	}
+	var b []byte
+	switch *file {
+	case "":
+		return fmt.Errorf("--resources FILE is needed (the other runc flags of update are not supported)")
+	case "-":
+		b, err = io.ReadAll(os.Stdin)
+	default:
+		b, err = os.ReadFile(*file)
+	}
+	if err != nil {
+		return fmt.Errorf("read the resources: %w", err)
+	}
+	var res specs.LinuxResources
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("parse the resources: %w", err)
+	}
+	return core.UpdateOCI(ct.ID, cfg, &res)
 }

@@ -120,6 +120,34 @@ func TestLifecycle(t *testing.T) {
 	if _, out, _ := oci(t, root, "ps", "--format", "json", "c1"); !strings.HasPrefix(out, "[") {
 		t.Errorf("ps: %q", out)
 	}
+	if status, _, errs := oci(t, root, "pause", "c1"); status != 0 {
+		t.Errorf("pause: %s", errs)
+	}
+	if _, out, _ := oci(t, root, "state", "c1"); !strings.Contains(out, `"status": "paused"`) {
+		t.Errorf("state after pause: %s", out)
+	}
+	if status, _, errs := oci(t, root, "resume", "c1"); status != 0 {
+		t.Errorf("resume: %s", errs)
+	}
+	if st := state(); st.Status != specs.StateRunning {
+		t.Errorf("after resume: %+v", st)
+	}
+	res := filepath.Join(t.TempDir(), "res.json")
+	os.WriteFile(res, []byte(`{"pids": {"limit": 77}}`), 0o644)
+	if status, _, errs := oci(t, root, "update", "--resources", res, "c1"); status != 0 {
+		t.Errorf("update: %s", errs)
+	}
+	if cg, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", state().Pid)); !strings.Contains(string(cg), "pids:/mydocker/") {
+		t.Errorf("not in a pids cgroup: %s", cg)
+	} else {
+		for _, line := range strings.Split(string(cg), "\n") {
+			if rest, ok := strings.CutPrefix(line, strings.SplitN(line, ":", 2)[0]+":pids:"); ok {
+				if max, _ := os.ReadFile("/sys/fs/cgroup/pids" + rest + "/pids.max"); strings.TrimSpace(string(max)) != "77" {
+					t.Errorf("pids.max after update: %q", max)
+				}
+			}
+		}
+	}
 	if status, _, errs := oci(t, root, "delete", "c1"); status == 0 || !strings.Contains(errs, "not stopped") {
 		t.Errorf("delete of a running container: %d %s", status, errs)
 	}

@@ -55,6 +55,7 @@ run() { # runtime name
 			echo "pass $name"
 		else
 			echo "fail $name"
+			[ -z "${VERBOSE:-}" ] || printf '%s\n' "$out" | grep -B2 -A8 '^not ok' >&2
 		fi
 		if [ "$(leaks)" != 0 ]; then
 			echo "leak $name"
