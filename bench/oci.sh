@@ -13,7 +13,10 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 ./build.sh
 md=$PWD/mydocker
 out=$(mktemp -d)
+new_run_dirs=()
+for d in /run/runc /run/containers /run/containerd; do [ -e "$d" ] || new_run_dirs+=("$d"); done
 cleanup() {
+	for d in "${new_run_dirs[@]}"; do rm -rf "$d"; done # made by podman and runc without --root
 	[ -f "$out/containerd.pid" ] && kill "$(cat "$out/containerd.pid")" 2>/dev/null && sleep 1
 	rm -rf "$out"
 	for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d"/conmon "$d" 2>/dev/null || true; done
@@ -63,7 +66,6 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$out/containerd.sock.ttrpc"
 TOML
-created_run_containerd=$([ -e /run/containerd ] && echo no || echo yes)
 containerd --config "$out/config.toml" >"$out/containerd.log" 2>&1 &
 echo $! >"$out/containerd.pid"
 until [ -S "$out/containerd.sock" ]; do sleep 0.05; done
@@ -73,7 +75,6 @@ hyperfine -N -w 3 -r "$((runs / 2))" --export-json "$out/ctr.json" \
 	"$C run --rm --runc-binary $md --runc-root $out/cmd localhost/busybox:latest c1 /bin/true" \
 	"$C run --rm --runc-binary $(command -v runc) --runc-root $out/crunc localhost/busybox:latest c1 /bin/true" >>"$out/hyperfine.txt"
 kill "$(cat "$out/containerd.pid")"; rm "$out/containerd.pid"; sleep 1
-[ "$created_run_containerd" = yes ] && rm -rf /run/containerd
 
 python3 - "$out" <<'PY'
 import json, statistics, sys

@@ -384,7 +384,9 @@ func (c *cmd) delete(args []string) error {
 		waitGone(ct.Pid, ct.PidStart)
 	}
 	if cfgErr == nil {
-		_ = core.RemoveOCICgroup(ct.ID, cfg)
+		if err := core.RemoveOCICgroup(ct.ID, cfg); err != nil {
+			c.log.errorf("delete %s: %v", id, err) // said, and the record goes anyway
+		}
 	}
 	if err := c.st.Remove(ct.ID); err != nil {
 		return err
