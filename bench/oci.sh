@@ -13,6 +13,7 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 ./build.sh
 md=$PWD/mydocker
 out=$(mktemp -d)
+had_default_cgroup=$(ls -d /sys/fs/cgroup/*/default >/dev/null 2>&1 && echo yes || echo no)
 new_run_dirs=()
 for d in /run/runc /run/containers /run/containerd; do [ -e "$d" ] || new_run_dirs+=("$d"); done
 cleanup() {
@@ -20,6 +21,7 @@ cleanup() {
 	[ -f "$out/containerd.pid" ] && kill "$(cat "$out/containerd.pid")" 2>/dev/null && sleep 1
 	rm -rf "$out"
 	for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d"/conmon "$d" 2>/dev/null || true; done
+	[ "$had_default_cgroup" = yes ] || rmdir /sys/fs/cgroup/*/default 2>/dev/null || true # containerd's shim
 }
 trap cleanup EXIT
 scripts/mkrootfs.sh "$out/bundle/rootfs" >/dev/null

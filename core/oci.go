@@ -92,7 +92,7 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 		}
 	}
 	if cfg.Linux.Seccomp != nil {
-		if p.seccomp, err = compileSeccomp(cfg.Linux.Seccomp); err != nil {
+		if p.seccomp, err = compileCached(cfg.Linux.Seccomp, r.CacheDir); err != nil {
 			return nil, invalidf("config.json: linux.seccomp: %v", err)
 		}
 	}

@@ -85,6 +85,21 @@ func seccompProgram(profile string, caps []string, cacheDir string) ([]byte, err
 	return prog, nil
 }
 
+// compileCached compiles cfg, or reads it from cacheDir's cache (an OCI
+// config's profile: podman and docker pass the same one every time).
+func compileCached(cfg *specs.LinuxSeccomp, cacheDir string) ([]byte, error) {
+	cached := cachedProgramPath(cacheDir, cfg)
+	if prog, err := os.ReadFile(cached); err == nil && len(prog) > 0 && len(prog)%8 == 0 {
+		return prog, nil
+	}
+	prog, err := compileSeccomp(cfg)
+	if err != nil {
+		return nil, err
+	}
+	storeProgram(cached, prog)
+	return prog, nil
+}
+
 // cachedProgramPath names a compiled program in cacheDir by a digest of
 // the rules and libseccomp's version; "" without a cacheDir.
 func cachedProgramPath(cacheDir string, cfg *specs.LinuxSeccomp) string {

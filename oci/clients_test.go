@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,6 +51,21 @@ func removeIfNew(t *testing.T, paths ...string) {
 	t.Cleanup(func() {
 		for _, p := range fresh {
 			os.RemoveAll(p)
+		}
+	})
+}
+
+// rmdirIfNew removes the cgroup directories matching pattern that were
+// not there before, after the test (containerd's shim makes
+// /sys/fs/cgroup/unified/<namespace> on a hybrid host).
+func rmdirIfNew(t *testing.T, pattern string) {
+	before, _ := filepath.Glob(pattern)
+	t.Cleanup(func() {
+		now, _ := filepath.Glob(pattern)
+		for _, d := range now {
+			if !slices.Contains(before, d) {
+				unix.Rmdir(d)
+			}
 		}
 	})
 }
@@ -269,6 +285,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 	// containerd 1.6 keeps its shims' sockets and ctr its fifos in
 	// /run/containerd whatever its state directory.
 	removeIfNew(t, "/run/containerd")
+	rmdirIfNew(t, "/sys/fs/cgroup/*/default")
 	startDaemon(t, dir, func() bool { _, err := os.Stat(sock); return err == nil }, "containerd", "--config", dir+"/config.toml")
 	ctr := func(args ...string) (string, error) {
 		b, err := exec.Command("ctr", append([]string{"-a", sock}, args...)...).CombinedOutput()
@@ -310,6 +327,7 @@ func TestDocker(t *testing.T) {
 	sock := dir + "/docker.sock"
 	archive := ociArchive(t, "docker-archive")
 	removeIfNew(t, "/run/containerd", "/run/docker", "/var/lib/docker")
+	rmdirIfNew(t, "/sys/fs/cgroup/*/moby")
 	// dockerd 20.10 writes a trust key to /etc/docker unless told where.
 	os.WriteFile(dir+"/daemon.json", []byte(`{"deprecated-key-path": "`+dir+`/key.json"}`), 0o644)
 	startDaemon(t, dir, func() bool {
