@@ -61,7 +61,8 @@ func run(args []string) int {
 	}
 	// podman, containerd and docker call mydocker as runc (package oci).
 	if oci.IsOCI(args) {
-		return oci.Main(&core.Runtime{CacheDir: filepath.Join(store.RootFromEnv(), "cache")}, args, os.Stdout, os.Stderr)
+		rt := &core.Runtime{CacheDir: filepath.Join(store.RootFromEnv(), "cache")}
+		return oci.MainWithPlugins(rt, ociPlugins, args, os.Stdout, os.Stderr)
 	}
 	var g globals
 	fs := globalFlags(&g)
@@ -135,6 +136,24 @@ func finishArgs(g globals) ([]string, error) {
 		args = append(args, "--debug")
 	}
 	return append(args, finishCommand), nil
+}
+
+// ociPlugins starts the plugins the state root's plugins.json lists, for
+// an OCI container (package oci).
+func ociPlugins(paths []string, hookTimeout string) (core.Hooks, func(), error) {
+	timeout := plugins.DefaultHookTimeout
+	if hookTimeout != "" {
+		d, err := time.ParseDuration(hookTimeout)
+		if err != nil || d <= 0 {
+			return nil, nil, fmt.Errorf("%s: invalid hookTimeout %q", oci.PluginsFile, hookTimeout)
+		}
+		timeout = d
+	}
+	host, err := plugins.Load(plugins.Options{Paths: paths, HookTimeout: timeout, Stderr: os.Stderr})
+	if err != nil {
+		return nil, nil, err
+	}
+	return host, func() { host.Close() }, nil
 }
 
 func loadPlugins(g globals) (*plugins.Host, error) {

@@ -26,6 +26,12 @@ import (
 
 // Main runs one OCI runtime command and returns its exit status.
 func Main(rt *core.Runtime, args []string, stdout, stderr io.Writer) int {
+	return MainWithPlugins(rt, nil, args, stdout, stderr)
+}
+
+// MainWithPlugins is Main with hook plugins around containers, started by
+// load from the state root's PluginsFile (see plugins.go).
+func MainWithPlugins(rt *core.Runtime, load HookLoader, args []string, stdout, stderr io.Writer) int {
 	g, rest, err := parseGlobals(args)
 	log := &logger{stderr: stderr}
 	if err != nil {
@@ -58,7 +64,7 @@ func Main(rt *core.Runtime, args []string, stdout, stderr io.Writer) int {
 	if root == "" {
 		root = store.RootFromEnv()
 	}
-	c := &cmd{rt: rt, st: store.New(root), out: stdout, log: log}
+	c := &cmd{rt: rt, st: store.New(root), out: stdout, log: log, root: root, loader: load}
 	if g.debug {
 		c.debug = stderr
 	}
@@ -89,11 +95,13 @@ func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)
 
 // cmd is one OCI command's context.
 type cmd struct {
-	rt    *core.Runtime
-	st    *store.Store
-	out   io.Writer
-	log   *logger
-	debug io.Writer // --debug: the init's steps
+	rt     *core.Runtime
+	st     *store.Store
+	out    io.Writer
+	log    *logger
+	debug  io.Writer // --debug: the init's steps
+	root   string
+	loader HookLoader
 }
 
 // key is the store id of OCI id: the id itself if it is a 64-hex one (as
@@ -201,15 +209,34 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error)
 	if err := checkHooks(cfg.Hooks); err != nil {
 		return nil, err
 	}
+	plugins, stop, err := c.hooks(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	if plugins != nil {
+		if err := preClone(context.Background(), plugins, rec.ID, bundle, &cfg); err != nil {
+			return nil, err
+		}
+	}
 	opts := core.CreateOptions{ID: rec.ID, Bundle: bundle, Config: &cfg, Fifo: rec.OCI.Fifo,
 		ConsoleSocket: f.consoleSocket, Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Debug: c.debug}
-	if h := cfg.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime) > 0 { //nolint:staticcheck // prestart is deprecated, still used by docker
+	h := cfg.Hooks
+	if plugins != nil || (h != nil && len(h.Prestart)+len(h.CreateRuntime) > 0) { //nolint:staticcheck // prestart is deprecated, still used by docker
 		opts.BeforePivot = func(pid int) error {
-			st := hookState(id, bundle, pid, specs.StateCreating, cfg.Annotations)
-			if err := runHooks("prestart", h.Prestart, st); err != nil { //nolint:staticcheck
-				return err
+			if h != nil {
+				st := hookState(id, bundle, pid, specs.StateCreating, cfg.Annotations)
+				if err := runHooks("prestart", h.Prestart, st); err != nil { //nolint:staticcheck
+					return err
+				}
+				if err := runHooks("createRuntime", h.CreateRuntime, st); err != nil {
+					return err
+				}
 			}
-			return runHooks("createRuntime", h.CreateRuntime, st)
+			if plugins != nil {
+				return plugins.PostMount(context.Background(), pluginState(rec.ID, bundle, &cfg, pid))
+			}
+			return nil
 		}
 	}
 	pid, err := c.rt.Create(context.Background(), opts)
@@ -395,6 +422,15 @@ func (c *cmd) delete(args []string) error {
 		st := hookState(id, ct.OCI.Bundle, 0, specs.StateStopped, ct.OCI.Annotations)
 		if err := runHooks("poststop", cfg.Hooks.Poststop, st); err != nil {
 			c.log.errorf("%v", err)
+		}
+	}
+	if cfgErr == nil {
+		plugins, stop, err := c.hooks(cfg)
+		if err != nil {
+			c.log.errorf("delete %s: plugins: %v", id, err)
+		} else if plugins != nil {
+			plugins.PostStop(context.Background(), core.StopState{ID: ct.ID, Spec: *pluginSpec(ct.ID, ct.OCI.Bundle, cfg), Reason: "exited"})
+			stop() // waits for the post-stop calls
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/hostcheck"
+	"github.com/mydocker/mydocker/plugins"
 )
 
 // TestMain doubles the test binary as mydocker's OCI runtime for the
@@ -278,5 +279,49 @@ func TestJoinNamespaces(t *testing.T) {
 	os.WriteFile(filepath.Join(b2, "config.json"), raw, 0o644)
 	if status, _, errs := oci(t, root, "run", "--bundle", b2, "member"); status != 0 {
 		t.Errorf("a member of infra's namespaces: status %d %s", status, errs)
+	}
+}
+
+// Hook plugins listed in ROOT/plugins.json run around OCI containers: a
+// pre-clone edit of the env applies, post-mount writes into the root,
+// post-stop fires at delete; a bundle may opt out.
+func TestPlugins(t *testing.T) {
+	b := bundle(t, "sh", "-c", `test "$CHAIN" = "x1" && test "$(cat /etc/from-plugin)" = "written at post-mount"`)
+	dir := t.TempDir()
+	for _, name := range []string{"edit-1", "write-root", "poststop-oci"} {
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../plugins/internal/testplugin").CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v %s", name, err, out)
+		}
+	}
+	t.Setenv("TESTPLUGIN_DIR", dir)
+	var cfg specs.Spec
+	raw, _ := os.ReadFile(filepath.Join(b, "config.json"))
+	json.Unmarshal(raw, &cfg)
+	cfg.Process.Env = append(cfg.Process.Env, "CHAIN=x")
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
+	root := t.TempDir()
+	list, _ := json.Marshal(map[string]any{"plugins": []string{dir + "/edit-1", dir + "/write-root", dir + "/poststop-oci"}, "hookTimeout": "10s"})
+	os.WriteFile(filepath.Join(root, PluginsFile), list, 0o644)
+	load := func(paths []string, timeout string) (core.Hooks, func(), error) {
+		h, err := plugins.Load(plugins.Options{Paths: paths})
+		if err != nil {
+			return nil, nil, err
+		}
+		return h, func() { h.Close() }, nil
+	}
+	var out, errb bytes.Buffer
+	if status := MainWithPlugins(&core.Runtime{}, load, []string{"--root", root, "run", "--bundle", b, "pl1"}, &out, &errb); status != 0 {
+		t.Fatalf("run with plugins: status %d %s", status, errb.String())
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "poststop")); !strings.HasPrefix(string(got), "oci exited 0") {
+		t.Errorf("post-stop: %q", got)
+	}
+	// Opted out: no edit, so the command's test fails (status 1).
+	cfg.Annotations = map[string]string{OptOut: "off"}
+	raw, _ = json.Marshal(cfg)
+	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
+	if status := MainWithPlugins(&core.Runtime{}, load, []string{"--root", root, "run", "--bundle", b, "pl2"}, &out, &errb); status != 1 {
+		t.Errorf("opted out: status %d", status)
 	}
 }
