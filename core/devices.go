@@ -24,16 +24,17 @@ type deviceNode struct {
 	major, minor uint32
 	perms        string
 	path         string // where the container's /dev has it, "" for none
+	fileMode     uint32 // permission bits of the node; 0 for 0666
 }
 
 // defaultDevices are docker's default device rules: the nodes the
 // container's /dev is made with, the terminal devices and any pty slave.
 var defaultDevices = []deviceNode{
-	{'c', 1, 3, "rwm", "null"}, {'c', 1, 5, "rwm", "zero"}, {'c', 1, 7, "rwm", "full"},
-	{'c', 1, 8, "rwm", "random"}, {'c', 1, 9, "rwm", "urandom"}, {'c', 5, 0, "rwm", "tty"},
-	{'c', 5, 1, "rwm", ""},          // console
-	{'c', 5, 2, "rwm", ""},          // ptmx
-	{'c', 136, anyMinor, "rwm", ""}, // the pty slaves of the container's devpts
+	{'c', 1, 3, "rwm", "null", 0}, {'c', 1, 5, "rwm", "zero", 0}, {'c', 1, 7, "rwm", "full", 0},
+	{'c', 1, 8, "rwm", "random", 0}, {'c', 1, 9, "rwm", "urandom", 0}, {'c', 5, 0, "rwm", "tty", 0},
+	{'c', 5, 1, "rwm", "", 0},          // console
+	{'c', 5, 2, "rwm", "", 0},          // ptmx
+	{'c', 136, anyMinor, "rwm", "", 0}, // the pty slaves of the container's devpts
 }
 
 const anyMinor = ^uint32(0)
@@ -125,10 +126,17 @@ func deviceNodes(extra []Device) []deviceNode {
 	return nodes
 }
 
-// mode is the node's mknod mode.
+// mode is the node's mknod mode: 'b' block, 'p' fifo, else character.
 func (d deviceNode) mode() uint32 {
-	if d.kind == 'b' {
-		return unix.S_IFBLK | 0o666
+	perm := d.fileMode & 0o7777
+	if perm == 0 {
+		perm = 0o666
 	}
-	return unix.S_IFCHR | 0o666
+	switch d.kind {
+	case 'b':
+		return unix.S_IFBLK | perm
+	case 'p':
+		return unix.S_IFIFO | perm
+	}
+	return unix.S_IFCHR | perm
 }

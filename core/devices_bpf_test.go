@@ -32,7 +32,7 @@ func TestDeviceFilterV2(t *testing.T) {
 	}
 	defer removeCgroupDir(dir)
 	// /dev/null read and write, /dev/zero read only; nothing else.
-	rules := []deviceNode{{'c', 1, 3, "rw", ""}, {'c', 1, 5, "r", ""}}
+	rules := []deviceNode{{'c', 1, 3, "rw", "", 0}, {'c', 1, 5, "r", "", 0}}
 	if err := attachDeviceFilter(dir, rules); err != nil {
 		t.Fatal(err)
 	}

@@ -74,8 +74,13 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 	if err != nil {
 		return nil, err
 	}
-	cg := cgroupConfig{limits: spec.Limits, devices: append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...), every: true,
-		raw: ociResourceFiles(cfg.Linux.Resources, host.v2)}
+	allowed := deviceNodes(nil)
+	for _, d := range ociDevices(cfg.Linux.Devices) {
+		if d.kind != 'p' { // a fifo is no device: nothing to allow
+			allowed = append(allowed, d)
+		}
+	}
+	cg := cgroupConfig{limits: spec.Limits, devices: allowed, every: true, raw: ociResourceFiles(cfg.Linux.Resources, host.v2)}
 	group, name, err := cgroupsPath(cfg.Linux.CgroupsPath, id)
 	if err != nil {
 		return nil, err
@@ -180,16 +185,21 @@ func ociResourceFiles(res *specs.LinuxResources, v2 bool) []limitFile {
 	return files
 }
 
-// ociDevices are linux.devices as device nodes: made in /dev and allowed.
+// ociDevices are linux.devices as device nodes: made in /dev (with their
+// type and mode) and allowed (a fifo needs no rule).
 func ociDevices(devs []specs.LinuxDevice) []deviceNode {
 	var nodes []deviceNode
 	for _, d := range devs {
-		kind := byte('c')
-		if d.Type == "b" {
-			kind = 'b'
+		n := deviceNode{kind: 'c', major: uint32(d.Major), minor: uint32(d.Minor), perms: "rwm",
+			path: strings.TrimPrefix(filepath.Clean(d.Path), "/dev/")}
+		switch d.Type {
+		case "b", "p":
+			n.kind = d.Type[0]
 		}
-		nodes = append(nodes, deviceNode{kind: kind, major: uint32(d.Major), minor: uint32(d.Minor), perms: "rwm",
-			path: strings.TrimPrefix(filepath.Clean(d.Path), "/dev/")})
+		if d.FileMode != nil {
+			n.fileMode = uint32(*d.FileMode)
+		}
+		nodes = append(nodes, n)
 	}
 	return nodes
 }
