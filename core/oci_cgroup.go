@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -71,6 +72,16 @@ func FreezeOCI(id string, cfg *specs.Spec, freeze bool) error {
 	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
 		return fmt.Errorf("freeze the container: %w", err)
 	}
+	// v1 goes through FREEZING until every task is stopped: pause returns
+	// once it is frozen, as runc's does.
+	for deadline := time.Now().Add(5 * time.Second); freeze && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if b, err := os.ReadFile(path); err != nil || strings.TrimSpace(string(b)) == frozen {
+			return nil
+		}
+	}
+	if freeze {
+		return fmt.Errorf("freeze the container: still freezing after 5s")
+	}
 	return nil
 }
 
@@ -81,7 +92,8 @@ func OCIPaused(id string, cfg *specs.Spec) bool {
 		return false
 	}
 	b, err := os.ReadFile(path)
-	return err == nil && strings.TrimSpace(string(b)) == frozen
+	state := strings.TrimSpace(string(b))
+	return err == nil && (state == frozen || state == "FREEZING")
 }
 
 // UpdateOCI applies new resources to OCI container id's cgroup (update).

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/hostcheck"
@@ -51,6 +52,14 @@ func bundle(t *testing.T, args ...string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// reap waits for a container's init that this test process created in
+// process (create made it our child): in production the caller (conmon,
+// the shim) reaps it, and until then the zombie holds its cgroup.
+func reap(pid int) {
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
 }
 
 func oci(t *testing.T, root string, args ...string) (int, string, string) {
@@ -152,9 +161,11 @@ func TestLifecycle(t *testing.T) {
 	if status, _, errs := oci(t, root, "delete", "c1"); status == 0 || !strings.Contains(errs, "not stopped") {
 		t.Errorf("delete of a running container: %d %s", status, errs)
 	}
+	pidOf := state().Pid
 	if status, _, errs := oci(t, root, "kill", "c1", "KILL"); status != 0 {
 		t.Fatalf("kill: %s", errs)
 	}
+	reap(pidOf)
 	if status, _, errs := oci(t, root, "delete", "--force", "c1"); status != 0 {
 		t.Fatalf("delete: %s", errs)
 	}
@@ -209,7 +220,17 @@ func TestHooks(t *testing.T) {
 	raw, _ = json.Marshal(cfg)
 	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
 	root := t.TempDir()
+	pid := 0
 	for _, args := range [][]string{{"create", "--bundle", b, "h1"}, {"start", "h1"}, {"kill", "h1", "9"}, {"delete", "--force", "h1"}} {
+		if args[0] == "kill" {
+			_, out, _ := oci(t, root, "state", "h1")
+			var st specs.State
+			json.Unmarshal([]byte(out), &st)
+			pid = st.Pid
+		}
+		if args[0] == "delete" {
+			reap(pid)
+		}
 		if status, _, errs := oci(t, root, args...); status != 0 {
 			t.Fatalf("%v: %s", args, errs)
 		}
@@ -260,7 +281,14 @@ func TestJoinNamespaces(t *testing.T) {
 	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b1, "infra"); status != 0 {
 		t.Fatalf("run infra: %s", errs)
 	}
-	t.Cleanup(func() { oci(t, root, "delete", "--force", "infra") })
+	t.Cleanup(func() {
+		_, out, _ := oci(t, root, "state", "infra")
+		var st specs.State
+		json.Unmarshal([]byte(out), &st)
+		oci(t, root, "kill", "infra", "KILL")
+		reap(st.Pid)
+		oci(t, root, "delete", "--force", "infra")
+	})
 	_, out, _ := oci(t, root, "state", "infra")
 	var st specs.State
 	json.Unmarshal([]byte(out), &st)

@@ -38,7 +38,24 @@ func Take() (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return Snapshot{string(mi), host, openFds(), mydockerState()}, nil
+	return Snapshot{hostMounts(string(mi)), host, openFds(), mydockerState()}, nil
+}
+
+// hostMounts is the mount table without the mounts inside tests' own
+// temporary directories (t.TempDir: /tmp/TestName...): a daemon another
+// package's test runs (containerd mounts its containers' roots under its
+// state directory there) comes and goes while this package runs. A test's
+// own mount left there fails its TempDir clean-up instead.
+func hostMounts(mountinfo string) string {
+	prefix := filepath.Join(os.TempDir(), "Test")
+	var kept []string
+	for _, line := range strings.Split(mountinfo, "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], prefix) {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return strings.Join(kept, "\n")
 }
 
 // Diff describes how the host differs from the snapshot, or returns "".
