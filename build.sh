@@ -17,3 +17,6 @@ fi
 export PATH=$PATH:/usr/local/go/bin
 CGO_ENABLED=1 go build -trimpath -tags netgo,osusergo \
 	-ldflags '-s -w -linkmode external -extldflags -static' -o mydocker .
+# The plugin host: started by mydocker only when plugins are asked for, so
+# that mydocker itself does not link go-plugin, gRPC and protobuf.
+CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o mydocker-plugins ./plugins/cmd/mydocker-plugins

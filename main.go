@@ -18,7 +18,7 @@ import (
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/lifecycle"
 	"github.com/mydocker/mydocker/oci"
-	"github.com/mydocker/mydocker/plugins"
+	"github.com/mydocker/mydocker/plugins/proxy"
 	"github.com/mydocker/mydocker/repl"
 	"github.com/mydocker/mydocker/store"
 )
@@ -44,8 +44,8 @@ func globalFlags(g *globals) *pflag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.StringArrayVar(&g.plugins, "plugin", nil, "load the hook plugin at PATH[@sha256:HEX] (repeatable, in order)")
 	fs.StringArrayVar(&g.pluginDirs, "plugin-dir", nil, "load every executable in DIR, in name order")
-	fs.DurationVar(&g.hookTimeout, "hook-timeout", plugins.DefaultHookTimeout, "end a run whose hook has not answered within this time")
-	fs.DurationVar(&g.startTimeout, "plugin-start-timeout", plugins.DefaultStartTimeout, "refuse a plugin that has not answered its handshake within this time")
+	fs.DurationVar(&g.hookTimeout, "hook-timeout", proxy.DefaultHookTimeout, "end a run whose hook has not answered within this time")
+	fs.DurationVar(&g.startTimeout, "plugin-start-timeout", proxy.DefaultStartTimeout, "refuse a plugin that has not answered its handshake within this time")
 	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
 	fs.StringVar(&g.root, "root", store.RootFromEnv(), "keep containers' state in DIR (a tmpfs: gone after a reboot)")
@@ -98,7 +98,11 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	r := repl.New(repl.Options{Runtime: rt, Plugins: host, HistoryFile: historyFile(), Containers: containers})
+	opts := repl.Options{Runtime: rt, HistoryFile: historyFile(), Containers: containers}
+	if host != nil {
+		opts.Plugins = host
+	}
+	r := repl.New(opts)
 	if fs.NArg() == 0 {
 		return r.Run(ctx)
 	}
@@ -141,37 +145,47 @@ func finishArgs(g globals) ([]string, error) {
 // ociPlugins starts the plugins the state root's plugins.json lists, for
 // an OCI container (package oci).
 func ociPlugins(paths []string, hookTimeout string) (core.Hooks, func(), error) {
-	timeout := plugins.DefaultHookTimeout
+	args := []string{}
+	for _, p := range paths {
+		args = append(args, "--plugin", p)
+	}
 	if hookTimeout != "" {
 		d, err := time.ParseDuration(hookTimeout)
 		if err != nil || d <= 0 {
 			return nil, nil, fmt.Errorf("%s: invalid hookTimeout %q", oci.PluginsFile, hookTimeout)
 		}
-		timeout = d
+		args = append(args, "--hook-timeout", d.String())
 	}
-	host, err := plugins.Load(plugins.Options{Paths: paths, HookTimeout: timeout, Stderr: os.Stderr})
+	c, err := proxy.Start(args)
 	if err != nil {
 		return nil, nil, err
 	}
-	return host, func() { host.Close() }, nil
+	return c, c.Close, nil
 }
 
-func loadPlugins(g globals) (*plugins.Host, error) {
-	paths := g.plugins
-	for _, dir := range g.pluginDirs {
-		found, err := plugins.DirPlugins(dir)
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, found...)
-	}
+// loadPlugins starts the plugin host (mydocker-plugins) when plugins are
+// asked for; nil without.
+func loadPlugins(g globals) (*proxy.Client, error) {
 	if g.hookTimeout <= 0 {
 		return nil, fmt.Errorf("--hook-timeout must be positive, not %v", g.hookTimeout)
 	}
 	if g.startTimeout <= 0 {
 		return nil, fmt.Errorf("--plugin-start-timeout must be positive, not %v", g.startTimeout)
 	}
-	return plugins.Load(plugins.Options{Paths: paths, HookTimeout: g.hookTimeout, StartTimeout: g.startTimeout, Stderr: os.Stderr, Debug: g.debug})
+	if len(g.plugins) == 0 && len(g.pluginDirs) == 0 {
+		return nil, nil
+	}
+	args := []string{"--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String()}
+	for _, p := range g.plugins {
+		args = append(args, "--plugin", p)
+	}
+	for _, d := range g.pluginDirs {
+		args = append(args, "--plugin-dir", d)
+	}
+	if g.debug {
+		args = append(args, "--debug")
+	}
+	return proxy.Start(args)
 }
 
 func printUsage(fs *pflag.FlagSet) {

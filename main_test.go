@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("MYDOCKER_ROOT", root)
+	// The plugin host is a binary of its own (mydocker-plugins).
+	helper := filepath.Join(root, "mydocker-plugins")
+	if out, err := exec.Command("go", "build", "-o", helper, "./plugins/cmd/mydocker-plugins").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build the plugin host: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	os.Setenv("MYDOCKER_PLUGIN_HOST", helper)
 	code := hostcheck.Main(m)
 	os.RemoveAll(root)
 	if examplesDir != "" {

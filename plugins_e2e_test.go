@@ -73,16 +73,20 @@ func TestPluginsCommandAndDir(t *testing.T) {
 }
 
 // pluginPids lists the children of pid that are plugin processes.
+// pluginPids are the processes named name below pid (the plugins run
+// under mydocker's plugin host, mydocker-plugins).
 func pluginPids(t *testing.T, pid int, name string) []int {
 	var pids []int
 	files, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		for _, c := range strings.Fields(string(b)) {
+			p, _ := strconv.Atoi(c)
 			exe, _ := os.Readlink("/proc/" + c + "/exe")
 			if filepath.Base(exe) == name {
-				p, _ := strconv.Atoi(c)
 				pids = append(pids, p)
+			} else {
+				pids = append(pids, pluginPids(t, p, name)...)
 			}
 		}
 	}

@@ -24,11 +24,14 @@ import (
 	"time"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/plugins/proxy"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
-// DefaultHookTimeout bounds each hook call unless Options says otherwise.
-const DefaultHookTimeout = 10 * time.Second
+// DefaultHookTimeout bounds each hook call unless Options says otherwise
+// (defined in proxy, which mydocker's flags read without linking this
+// package).
+const DefaultHookTimeout = proxy.DefaultHookTimeout
 
 // socketDirPrefix names a Host's private socket directory in the temporary
 // directory, followed by the pid of the mydocker that made it.
@@ -50,9 +53,8 @@ func sweepSocketDirs() {
 }
 
 // DefaultStartTimeout bounds a plugin's start and handshake unless Options
-// says otherwise: something that is not a plugin fails within it instead of
-// hanging.
-const DefaultStartTimeout = 3 * time.Second
+// says otherwise (see proxy.DefaultStartTimeout).
+const DefaultStartTimeout = proxy.DefaultStartTimeout
 
 // Options configure a Host.
 type Options struct {

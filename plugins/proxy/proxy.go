@@ -1,0 +1,247 @@
+// Package proxy is how mydocker reaches its hook plugins without linking
+// go-plugin, gRPC and protobuf: their package initialisation alone took
+// half of every one-shot mydocker's start (about 10 ms of 22 here). The
+// plugin host (package plugins) runs in a helper process of its own,
+// mydocker-plugins, started only when plugins are asked for; this package
+// implements core.Hooks by passing each call to it, one JSON line each
+// way over a socketpair (the helper's fd 3):
+//
+//	mydocker (Client)                        mydocker-plugins (plugins.Serve)
+//	-----------------                        --------------------------------
+//	starts it with the plugin flags     -->  loads the plugins
+//	                                    <--  {"ok":true,"count":N} or {"error":...}
+//	{"id":1,"op":"preclone","spec":{}}  -->  Host.PreClone
+//	{"id":1,"op":"cancel"}              -->  (on ^C: cancels the call's context)
+//	                                    <--  {"id":1,"spec":{...}} or {"id":1,"error":...,"invalid":true}
+//	{"op":"poststop",...}               -->  Host.PostStop (answered at once)
+//	EOF (Close, or mydocker died)       -->  Host.Close, exit
+//
+// The helper dies with mydocker (parent-death signal, and EOF on its
+// socket), and runs in a process group of its own so the terminal's ^C
+// reaches only the container.
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/core"
+)
+
+// DefaultHookTimeout bounds each hook call unless --hook-timeout says
+// otherwise.
+const DefaultHookTimeout = 10 * time.Second
+
+// DefaultStartTimeout bounds a plugin's start and handshake unless
+// --plugin-start-timeout says otherwise: something that is not a plugin
+// fails within it instead of hanging.
+const DefaultStartTimeout = 3 * time.Second
+
+// HelperEnv names the helper binary; else it is mydocker-plugins next to
+// this executable, or on PATH.
+const HelperEnv = "MYDOCKER_PLUGIN_HOST"
+
+// HelperName is the helper binary's name.
+const HelperName = "mydocker-plugins"
+
+// Message is one line of the protocol, either way.
+type Message struct {
+	ID      int             `json:"id,omitempty"`
+	Op      string          `json:"op,omitempty"` // preclone, postmount, poststop, report, cancel
+	Spec    *core.Spec      `json:"spec,omitempty"`
+	State   *core.State     `json:"state,omitempty"`
+	Stop    *core.StopState `json:"stop,omitempty"`
+	OK      bool            `json:"ok,omitempty"`
+	Count   int             `json:"count,omitempty"`
+	Error   string          `json:"error,omitempty"`
+	Invalid bool            `json:"invalid,omitempty"` // the error is bad input (a refused edit)
+	Text    string          `json:"text,omitempty"`    // report
+}
+
+// Client is the running helper.
+type Client struct {
+	cmd   *exec.Cmd
+	conn  *os.File
+	in    *bufio.Reader
+	mu    sync.Mutex // one call at a time, as mydocker makes them
+	next  int
+	count int
+}
+
+var _ core.Hooks = (*Client)(nil)
+
+// helperPath finds the helper.
+func helperPath() (string, error) {
+	if p := os.Getenv(HelperEnv); p != "" {
+		return p, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), HelperName)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(HelperName)
+	if err != nil {
+		return "", fmt.Errorf("plugins need %s next to mydocker or on PATH (build.sh builds it)", HelperName)
+	}
+	return p, nil
+}
+
+// Start runs the helper with args (mydocker's plugin flags) and returns
+// once it has loaded the plugins; a plugin that fails to load fails it.
+func Start(args []string) (*Client, error) {
+	path, err := helperPath()
+	if err != nil {
+		return nil, err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("start the plugin host: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "plugins"), os.NewFile(uintptr(fds[1]), "plugins-child")
+	defer theirs.Close()
+	cmd := exec.Command(path, args...)
+	cmd.ExtraFiles = []*os.File{theirs}
+	cmd.Stderr = os.Stderr // the plugins' logs, prefixed with their names
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start the plugin host: %w", err)
+	}
+	c := &Client{cmd: cmd, conn: ours, in: bufio.NewReaderSize(ours, 64<<10)}
+	hello, err := c.read()
+	if err == nil && hello.Error != "" {
+		err = errors.New(hello.Error)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.count = hello.Count
+	return c, nil
+}
+
+func (c *Client) write(m Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = c.conn.Write(append(b, '\n'))
+	return err
+}
+
+func (c *Client) read() (Message, error) {
+	line, err := c.in.ReadBytes('\n')
+	if err != nil {
+		return Message{}, fmt.Errorf("the plugin host exited: %w", err)
+	}
+	var m Message
+	if err := json.Unmarshal(line, &m); err != nil {
+		return Message{}, fmt.Errorf("plugin host: %w", err)
+	}
+	return m, nil
+}
+
+// call sends m and waits for its answer; if ctx ends first the helper is
+// told to cancel it (the hook gets its grace), and the answer still read.
+func (c *Client) call(ctx context.Context, m Message) (Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next++
+	m.ID = c.next
+	if err := c.write(m); err != nil {
+		return Message{}, fmt.Errorf("plugin host: %w", err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = c.write(Message{ID: m.ID, Op: "cancel"})
+		case <-done:
+		}
+	}()
+	for {
+		r, err := c.read()
+		if err != nil || r.ID == m.ID {
+			return r, err
+		}
+	}
+}
+
+// answer turns an answer's error into an error.
+func answer(r Message, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case r.Error != "" && r.Invalid:
+		return core.Invalidf("%s", r.Error)
+	case r.Error != "":
+		return errors.New(r.Error)
+	}
+	return nil
+}
+
+// PreClone passes the spec to the plugins and takes their edits back.
+func (c *Client) PreClone(ctx context.Context, spec *core.Spec) error {
+	r, err := c.call(ctx, Message{Op: "preclone", Spec: spec})
+	if err := answer(r, err); err != nil {
+		return err
+	}
+	if r.Spec != nil {
+		*spec = *r.Spec
+	}
+	return nil
+}
+
+// PostMount runs the post-mount hooks.
+func (c *Client) PostMount(ctx context.Context, st core.State) error {
+	return answer(c.call(ctx, Message{Op: "postmount", State: &st}))
+}
+
+// PostStop hands the post-stop hooks to the helper, which runs them in the
+// background (the next call, or Close, waits for them there).
+func (c *Client) PostStop(ctx context.Context, st core.StopState) {
+	_, _ = c.call(ctx, Message{Op: "poststop", Stop: &st})
+}
+
+// Report writes the plugins' state, for the `plugins` command.
+func (c *Client) Report(w io.Writer) {
+	r, err := c.call(context.Background(), Message{Op: "report"})
+	if err != nil {
+		fmt.Fprintln(w, err)
+		return
+	}
+	io.WriteString(w, r.Text)
+}
+
+// Len is how many plugins are loaded.
+func (c *Client) Len() int {
+	if c == nil {
+		return 0
+	}
+	return c.count
+}
+
+// Close ends the helper: it closes the plugins (their post-stop calls
+// first) when it reads EOF.
+func (c *Client) Close() {
+	if c == nil {
+		return
+	}
+	c.conn.Close()
+	_ = c.cmd.Wait()
+}
