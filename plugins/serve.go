@@ -46,13 +46,21 @@ func Serve(conn io.ReadWriter, h *Host) error {
 		if err := json.Unmarshal(line, &m); err != nil {
 			return err
 		}
-		if m.Op == "cancel" {
+		switch m.Op {
+		case "cancel":
 			mu.Lock()
 			if cancel, ok := cancels[m.ID]; ok {
 				cancel()
 			}
 			mu.Unlock()
 			continue
+		case "poststop":
+			// In order, before the next call is read: the host starts the
+			// hooks in the background and makes the next pre-clone wait.
+			if m.Stop != nil {
+				h.PostStop(context.Background(), *m.Stop)
+			}
+			continue // mydocker awaits no answer
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		mu.Lock()
@@ -93,10 +101,6 @@ func serveOne(ctx context.Context, h *Host, m proxy.Message) proxy.Message {
 			if err := h.PostMount(ctx, *m.State); err != nil {
 				fail(err)
 			}
-		}
-	case "poststop":
-		if m.Stop != nil {
-			h.PostStop(context.WithoutCancel(ctx), *m.Stop)
 		}
 	case "report":
 		var b bytes.Buffer

@@ -213,9 +213,14 @@ func (c *Client) PostMount(ctx context.Context, st core.State) error {
 }
 
 // PostStop hands the post-stop hooks to the helper, which runs them in the
-// background (the next call, or Close, waits for them there).
+// background (the next call, or Close, waits for them there): nothing is
+// awaited here, so the next prompt comes at once. The helper's answer is
+// read and dropped by the next call.
 func (c *Client) PostStop(ctx context.Context, st core.StopState) {
-	_, _ = c.call(ctx, Message{Op: "poststop", Stop: &st})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next++
+	_ = c.write(Message{ID: c.next, Op: "poststop", Stop: &st})
 }
 
 // Report writes the plugins' state, for the `plugins` command.

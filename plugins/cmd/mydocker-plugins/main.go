@@ -68,4 +68,3 @@ func load(args []string) (*plugins.Host, error) {
 	}
 	return plugins.Load(plugins.Options{Paths: all, HookTimeout: *timeout, StartTimeout: *start, Stderr: os.Stderr, Debug: *debug})
 }
-
