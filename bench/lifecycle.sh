@@ -26,7 +26,7 @@ root=$out/root
 md() { ./mydocker --root "$root" "$@"; }
 cleanup() {
 	"$out/rmall" 2>/dev/null || true
-	runc delete -f mydocker-bench-exec >/dev/null 2>&1 || true
+	runc --root "$out/runc" delete -f mydocker-bench-exec >/dev/null 2>&1 || true
 	rm -rf "$out"
 }
 trap cleanup EXIT
@@ -65,10 +65,10 @@ c = json.load(open(f"{out}/bundle/config.json"))
 c["process"]["terminal"], c["process"]["args"], c["root"]["path"] = False, ["/bin/sleep", "100000"], f"{out}/rootfs"
 json.dump(c, open(f"{out}/bundle/config.json", "w"))
 PY
-runc run -d -b "$out/bundle" mydocker-bench-exec </dev/null >/dev/null 2>&1
+runc --root "$out/runc" run -d -b "$out/bundle" mydocker-bench-exec </dev/null >/dev/null 2>&1
 hyperfine -N -w 10 -r "$runs" --export-json "$out/exec-oneshot.json" \
-	"./mydocker --root $root exec rbox /bin/true" "runc exec mydocker-bench-exec /bin/true" >>"$out/hyperfine.txt"
-runc delete -f mydocker-bench-exec
+	"./mydocker --root $root exec rbox /bin/true" "runc --root $out/runc exec mydocker-bench-exec /bin/true" >>"$out/hyperfine.txt"
+runc --root "$out/runc" delete -f mydocker-bench-exec
 
 # ps -a with 200 containers
 "$out/rmall"

@@ -49,7 +49,7 @@ PY
 for i in $(seq 200); do echo "run --rootfs $out/rootfs /bin/true"; done >"$out/rootfs200"
 hyperfine -N -w 10 -r "$((runs / 2))" --export-json "$out/rootfs.json" \
 	"bwrap --unshare-uts --unshare-pid --unshare-ipc --unshare-net --bind $out/rootfs / --proc /proc --dev /dev /bin/true" \
-	"runc run -b $out/bundle mydocker-bench" \
+	"runc --root $out/runc run -b $out/bundle mydocker-bench" \
 	"./mydocker run --rootfs $out/rootfs /bin/true" >>"$out/hyperfine.txt"
 hyperfine -w 1 -r 10 -S none --export-json "$out/rootfs-script.json" "sh -c './mydocker < $out/rootfs200'" >>"$out/hyperfine.txt"
 go test -run '^$' -bench 'Benchmark(RunTrue|UnshareTrue|RunTrueNoSeccomp|RunTruePrivileged|SeccompCompile)$' -count 5 ./core >"$out/bench.txt"
