@@ -274,7 +274,7 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		path := filepath.Join(root, "proc", "sys", strings.ReplaceAll(key, ".", "/"))
 		add(step{op: opWriteFile, flags: 0o644, str: []string{path, value}, what: "set sysctl " + key})
 	}
-	add(maskListSteps(root, cfg.Linux.MaskedPaths, cfg.Linux.ReadonlyPaths)...)
+	add(maskListSteps(root, cfg.Linux.MaskedPaths, cfg.Linux.ReadonlyPaths, true)...)
 	if cfg.Process.Terminal {
 		add(consoleStep(root))
 	}

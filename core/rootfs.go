@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	"golang.org/x/sys/unix"
 )
 
@@ -192,19 +193,28 @@ func tmpfsSteps(root string, spec *Spec) []step {
 // maskSteps hides and write-protects the kernel interfaces listed above.
 // The host's /proc and /sys tell which are files and which directories
 // (the container's are of the same kernel); absent ones are skipped.
-func maskSteps(root string) []step { return maskListSteps(root, maskedPaths, readonlyPaths) }
+func maskSteps(root string) []step { return maskListSteps(root, maskedPaths, readonlyPaths, false) }
 
 // maskListSteps masks the paths in masked and makes those in readonly
-// read-only, as they exist on the host (/proc and /sys are the kernel's).
-func maskListSteps(root string, masked, readonly []string) []step {
+// read-only. Paths in /proc and /sys are the kernel's: they are looked at
+// on the host. With inImage (an OCI bundle's lists), any other path is the
+// image's: resolved inside root, where it is looked at.
+func maskListSteps(root string, masked, readonly []string, inImage bool) []step {
 	var steps []step
 	null := filepath.Join(root, "dev", "null")
 	for _, p := range masked {
-		info, err := os.Stat(p)
+		stat, target := p, filepath.Join(root, p)
+		if inImage && !kernelPath(p) {
+			resolved, err := securejoin.SecureJoin(root, p)
+			if err != nil {
+				continue
+			}
+			stat, target = resolved, resolved
+		}
+		info, err := os.Stat(stat)
 		if err != nil {
 			continue
 		}
-		target := filepath.Join(root, p)
 		if info.IsDir() {
 			steps = append(steps, optional(mountStep("tmpfs", target, "tmpfs", unix.MS_RDONLY, "size=0", "mask "+p)))
 		} else {
@@ -213,11 +223,24 @@ func maskListSteps(root string, masked, readonly []string) []step {
 	}
 	for _, p := range readonly {
 		target := filepath.Join(root, p)
+		if inImage && !kernelPath(p) {
+			resolved, err := securejoin.SecureJoin(root, p)
+			if err != nil {
+				continue
+			}
+			target = resolved
+		}
 		steps = append(steps,
 			optional(mountStep(target, target, "", unix.MS_BIND|unix.MS_REC, "", "protect "+p)),
 			optional(mountStep("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", "make "+p+" read-only")))
 	}
 	return steps
+}
+
+// kernelPath reports whether p is in /proc or /sys, the kernel's files.
+func kernelPath(p string) bool {
+	clean := filepath.Clean("/" + p)
+	return clean == "/proc" || clean == "/sys" || strings.HasPrefix(clean, "/proc/") || strings.HasPrefix(clean, "/sys/")
 }
 
 // volumeSteps bind-mounts each -v; :ro makes the whole bound tree
