@@ -408,6 +408,8 @@ func (c *cmd) delete(args []string) error {
 		if cfgErr == nil {
 			_ = core.FreezeOCI(ct.ID, cfg, false) // a frozen process takes no signal
 		}
+	}
+	if ct.Pid != 0 {
 		waitGone(ct.Pid, ct.PidStart)
 	}
 	if cfgErr == nil {
@@ -436,10 +438,17 @@ func (c *cmd) delete(args []string) error {
 	return nil
 }
 
-// waitGone waits (up to 10 s) for a process that is not our child to die.
+// waitGone waits (up to 10 s) for a process that is not our child to die,
+// and then (up to 5 s more) for its parent to reap it: until then its
+// zombie holds its cgroup, which delete removes next.
 func waitGone(pid int, start uint64) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && core.ProcAlive(pid, start); {
 		time.Sleep(5 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if st, err := core.ProcStartTime(pid); err != nil || st != start {
+			return
+		}
 	}
 }
 
