@@ -78,18 +78,7 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 		return 0, err
 	}
 	defer sock.Close()
-	cmd := &exec.Cmd{Path: r.exe(), Args: []string{"mydocker", "init"}, Env: []string{initFdEnv + "=3"},
-		ExtraFiles:  []*os.File{childEnd},
-		SysProcAttr: &syscall.SysProcAttr{Cloneflags: p.cloneFlags}}
-	if o.Stdio[0] != nil {
-		cmd.Stdin = o.Stdio[0]
-	}
-	if o.Stdio[1] != nil {
-		cmd.Stdout = o.Stdio[1]
-	}
-	if o.Stdio[2] != nil {
-		cmd.Stderr = o.Stdio[2]
-	}
+	cmd := r.ociInitCommand(o.Stdio, p.cloneFlags, childEnd)
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -149,6 +138,24 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			return 0, fmt.Errorf("unexpected message %d (arg %d) from container init", m.Type, m.Arg)
 		}
 	}
+}
+
+// ociInitCommand is the init of an OCI create or exec: the caller's stdio
+// (nil: /dev/null), no parent-death signal (it outlives `mydocker create`,
+// adopted by the caller's subreaper), files from fd 3 on.
+func (r *Runtime) ociInitCommand(stdio [3]*os.File, cloneFlags uintptr, files ...*os.File) *exec.Cmd {
+	cmd := &exec.Cmd{Path: r.exe(), Args: []string{"mydocker", "init"}, Env: []string{initFdEnv + "=3"},
+		ExtraFiles: files, SysProcAttr: &syscall.SysProcAttr{Cloneflags: cloneFlags}}
+	if stdio[0] != nil {
+		cmd.Stdin = stdio[0]
+	}
+	if stdio[1] != nil {
+		cmd.Stdout = stdio[1]
+	}
+	if stdio[2] != nil {
+		cmd.Stderr = stdio[2]
+	}
+	return cmd
 }
 
 // StartCreated lets a created container's init go on to its command
@@ -259,17 +266,7 @@ func (r *Runtime) startOCIExec(o ExecOCIOptions, steps []step, pidfd *os.File) (
 		return nil, err
 	}
 	defer sock.Close()
-	cmd := &exec.Cmd{Path: r.exe(), Args: []string{"mydocker", "init"}, Env: []string{initFdEnv + "=3"},
-		ExtraFiles: []*os.File{childEnd, pidfd}}
-	if o.Stdio[0] != nil {
-		cmd.Stdin = o.Stdio[0]
-	}
-	if o.Stdio[1] != nil {
-		cmd.Stdout = o.Stdio[1]
-	}
-	if o.Stdio[2] != nil {
-		cmd.Stderr = o.Stdio[2]
-	}
+	cmd := r.ociInitCommand(o.Stdio, 0, childEnd, pidfd)
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {

@@ -105,6 +105,16 @@ func (c *cmd) exec(args []string) error {
 	return nil
 }
 
+// getWithConfig reads the OCI container id and its bundle's config.
+func (c *cmd) getWithConfig(id string) (*store.Container, *specs.Spec, error) {
+	ct, err := c.get(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := readConfig(ct.OCI.Bundle)
+	return ct, cfg, err
+}
+
 // readConfig reads a bundle's config.json.
 func readConfig(bundle string) (*specs.Spec, error) {
 	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
@@ -130,11 +140,7 @@ func (c *cmd) freeze(name string, args []string, freeze bool) error {
 	if err != nil {
 		return err
 	}
-	ct, err := c.get(id)
-	if err != nil {
-		return err
-	}
-	cfg, err := readConfig(ct.OCI.Bundle)
+	ct, cfg, err := c.getWithConfig(id)
 	if err != nil {
 		return err
 	}
@@ -153,11 +159,7 @@ func (c *cmd) update(args []string) error {
 	if err != nil {
 		return err
 	}
-	ct, err := c.get(id)
-	if err != nil {
-		return err
-	}
-	cfg, err := readConfig(ct.OCI.Bundle)
+	ct, cfg, err := c.getWithConfig(id)
 	if err != nil {
 		return err
 	}
