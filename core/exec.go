@@ -1,14 +1,12 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -184,56 +182,12 @@ func (r *Runtime) startExec(ctx context.Context, c *container, steps []step, pid
 	return p, nil
 }
 
-// openTarget opens a pidfd of t's PID 1 and checks, after that, that it is
-// still the process the record names.
+// openTarget opens a pidfd of t's PID 1, if it is still the process the
+// record names.
 func openTarget(t Target) (*os.File, error) {
-	fd, err := unix.PidfdOpen(t.Pid, 0)
+	f, err := OpenProcess(t.Pid, t.StartTime)
 	if err != nil {
-		return nil, fmt.Errorf("container %s %w", ShortID(t.Spec.ID), ErrNotRunning)
-	}
-	f := os.NewFile(uintptr(fd), "pidfd")
-	if !ProcAlive(t.Pid, t.StartTime) {
-		f.Close()
-		return nil, fmt.Errorf("container %s %w", ShortID(t.Spec.ID), ErrNotRunning)
+		return nil, fmt.Errorf("container %s %w", ShortID(t.Spec.ID), err)
 	}
 	return f, nil
-}
-
-// ProcStartTime is a process's start time in clock ticks since boot
-// (field 22 of /proc/PID/stat): with the pid, it names one process for
-// good, since pids are reused.
-func ProcStartTime(pid int) (uint64, error) {
-	_, start, err := procStat(pid)
-	return start, err
-}
-
-// ProcAlive reports whether pid is the process that started at start and
-// has not exited: a zombie (which its parent has not reaped yet, or which
-// a host init slow to reap keeps) counts as ended.
-func ProcAlive(pid int, start uint64) bool {
-	if pid <= 0 {
-		return false
-	}
-	state, st, err := procStat(pid)
-	return err == nil && st == start && state != 'Z' && state != 'X'
-}
-
-// procStat reads a process's state letter and start time.
-func procStat(pid int) (byte, uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name (field 2) may hold spaces and parentheses: fields
-	// are counted after its last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 || len(f[0]) != 1 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	start, err := strconv.ParseUint(f[19], 10, 64)
-	return f[0][0], start, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 	"time"
 
@@ -27,15 +26,11 @@ func signal(c *store.Container, sig syscall.Signal) error {
 	if !c.Running() {
 		return fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
-	fd, err := unix.PidfdOpen(c.Pid, 0)
-	if err != nil {
-		return fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
-	}
-	defer unix.Close(fd)
-	if !core.ProcAlive(c.Pid, c.PidStart) {
-		return fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
-	}
-	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+	err := core.SignalProcess(c.Pid, c.PidStart, sig)
+	switch {
+	case errors.Is(err, core.ErrNotRunning):
+		return fmt.Errorf("container %s %w", c.Name, err)
+	case err != nil:
 		return fmt.Errorf("signal container %s: %w", c.Name, err)
 	}
 	return nil
@@ -70,14 +65,12 @@ func (m *Manager) Stop(ctx context.Context, ref string, grace time.Duration) (*s
 
 // waitDead waits up to d for c's PID 1 to die, and says if it did.
 func (m *Manager) waitDead(ctx context.Context, c *store.Container, d time.Duration) bool {
-	fd, err := unix.PidfdOpen(c.Pid, 0)
+	f, err := core.OpenProcess(c.Pid, c.PidStart)
 	if err != nil {
 		return true
 	}
-	defer unix.Close(fd)
-	if !core.ProcAlive(c.Pid, c.PidStart) {
-		return true
-	}
+	defer f.Close()
+	fd := int(f.Fd())
 	deadline := time.Now().Add(d)
 	for {
 		left := time.Until(deadline)
@@ -181,10 +174,4 @@ func (m *Manager) Exec(ctx context.Context, ref string, e *core.ExecSpec, stdio 
 		return core.ExitRuntimeError, fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
 	return m.Runtime.Exec(ctx, core.Target{Spec: &c.Spec, Pid: c.Pid, StartTime: c.PidStart}, e, stdio)
-}
-
-// pidNamespace is the pid namespace of a process, as its ns link says.
-func pidNamespace(pid int) string {
-	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
-	return ns
 }

@@ -79,17 +79,8 @@ func (m *Manager) Top(ref string) (*store.Container, []Proc, error) {
 	if !c.Running() {
 		return c, nil, fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
-	ns := pidNamespace(c.Pid)
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return c, nil, err
-	}
 	var procs []Proc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || ns == "" || pidNamespace(pid) != ns {
-			continue
-		}
+	for _, pid := range core.NamespacePids(c.Pid) {
 		if p, ok := readProc(pid); ok {
 			procs = append(procs, p)
 		}

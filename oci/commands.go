@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -361,7 +360,7 @@ func (c *cmd) kill(args []string) error {
 	}
 	pids := []int{ct.Pid}
 	if *all {
-		pids = containerPids(ct.Pid)
+		pids = core.NamespacePids(ct.Pid)
 	}
 	for _, pid := range pids {
 		if err := signalPid(pid, ct, sig); err != nil && pid == ct.Pid {
@@ -371,18 +370,23 @@ func (c *cmd) kill(args []string) error {
 	return nil
 }
 
-// signalPid signals pid through a pidfd, checking first that the
-// container's PID 1 is still the recorded process.
+// signalPid signals pid, a process of ct, once ct's PID 1 is checked to
+// be still the recorded process.
 func signalPid(pid int, ct *store.Container, sig syscall.Signal) error {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return fmt.Errorf("container %s is not running", ct.OCI.ID)
-	}
-	defer unix.Close(fd)
 	if !core.ProcAlive(ct.Pid, ct.PidStart) {
 		return fmt.Errorf("container %s is not running", ct.OCI.ID)
 	}
-	return unix.PidfdSendSignal(fd, sig, nil, 0)
+	start, err := ct.PidStart, error(nil)
+	if pid != ct.Pid {
+		start, err = core.ProcStartTime(pid)
+	}
+	if err == nil {
+		err = core.SignalProcess(pid, start, sig)
+	}
+	if err != nil && pid == ct.Pid {
+		return fmt.Errorf("container %s is not running", ct.OCI.ID)
+	}
+	return err
 }
 
 func (c *cmd) delete(args []string) error {
@@ -490,96 +494,5 @@ func (c *cmd) run(args []string) error {
 	if ws.ExitStatus() != 0 {
 		return exitStatus(ws.ExitStatus())
 	}
-	return nil
-}
-
-func (c *cmd) list(args []string) error {
-	fs := flags("list")
-	format := fs.StringP("format", "f", "table", "table or json")
-	quiet := fs.BoolP("quiet", "q", false, "ids only")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	all, err := c.st.List()
-	if err != nil {
-		return err
-	}
-	type entry struct {
-		specs.State
-		Created time.Time `json:"created"`
-	}
-	var list []entry
-	for _, ct := range all {
-		if ct.OCI != nil {
-			st := specs.State{Version: specs.Version, ID: ct.OCI.ID, Status: specs.ContainerState(ociStatus(ct)), Pid: ct.Pid, Bundle: ct.OCI.Bundle, Annotations: ct.OCI.Annotations}
-			list = append(list, entry{st, ct.Created})
-		}
-	}
-	switch {
-	case *quiet:
-		for _, e := range list {
-			fmt.Fprintln(c.out, e.ID)
-		}
-	case *format == "json":
-		b, _ := json.Marshal(list)
-		fmt.Fprintln(c.out, string(b))
-	default:
-		w := tabwriter.NewWriter(c.out, 12, 1, 3, ' ', 0)
-		fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
-		for _, e := range list {
-			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\troot\n", e.ID, e.Pid, e.Status, e.Bundle, e.Created.Format(time.RFC3339Nano))
-		}
-		w.Flush()
-	}
-	return nil
-}
-
-func (c *cmd) ps(args []string) error {
-	fs := flags("ps")
-	format := fs.StringP("format", "f", "table", "table or json")
-	id, err := oneID(fs, args)
-	if err != nil {
-		return err
-	}
-	ct, err := c.get(id)
-	if err != nil {
-		return err
-	}
-	pids := []int{}
-	if ct.Status != store.Exited {
-		pids = containerPids(ct.Pid)
-	}
-	if *format == "json" {
-		b, _ := json.Marshal(pids)
-		fmt.Fprintln(c.out, string(b))
-		return nil
-	}
-	fmt.Fprintln(c.out, "PID")
-	for _, p := range pids {
-		fmt.Fprintln(c.out, p)
-	}
-	return nil
-}
-
-func (c *cmd) features(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("features takes no arguments")
-	}
-	f := map[string]any{
-		"ociVersionMin": "1.0.0", "ociVersionMax": specs.Version,
-		"hooks":        []string{},
-		"mountOptions": mountOptionNames(),
-		"linux": map[string]any{
-			"namespaces":   []string{"cgroup", "ipc", "mount", "network", "pid", "uts"},
-			"capabilities": capNames(),
-			"cgroup":       map[string]any{"v1": true, "v2": true, "systemd": false, "systemdUser": false},
-			"seccomp":      map[string]any{"enabled": true},
-		},
-	}
-	b, err := json.MarshalIndent(f, "", "    ")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.out, string(b))
 	return nil
 }

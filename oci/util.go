@@ -1,10 +1,7 @@
 package oci
 
 import (
-	"fmt"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -20,27 +17,6 @@ func parseSignal(s string) (syscall.Signal, error) { return cli.ParseSignal(s) }
 func isSignal(s string) bool {
 	_, err := cli.ParseSignal(s)
 	return err == nil
-}
-
-// containerPids lists the processes in pid1's pid namespace.
-func containerPids(pid1 int) []int {
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid1))
-	if err != nil {
-		return nil
-	}
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if other, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err == nil && other == ns {
-			pids = append(pids, pid)
-		}
-	}
-	slices.Sort(pids)
-	return pids
 }
 
 // propagationNames and mountOptionNames are what `features` lists.
