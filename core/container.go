@@ -26,7 +26,7 @@ type container struct {
 // cgroup's plan (start makes it) and, for a guarded one (the caller waits
 // for it), its registration with the guard. destroy undoes it.
 func (r *Runtime) create(spec *Spec, guarded bool) (*container, error) {
-	c, err := r.plan(spec, spec.Rootfs)
+	c, err := r.plan(spec, spec.userRoots())
 	if err != nil || !guarded {
 		return c, err
 	}
@@ -39,10 +39,10 @@ func (r *Runtime) create(spec *Spec, guarded bool) (*container, error) {
 }
 
 // plan works out what a container needs on the host, making nothing: its
-// security (with -u looked up under userRoot) and where its cgroup is. A
+// security (with -u looked up under userRoots) and where its cgroup is. A
 // running container's plan is the same again, which exec relies on.
-func (r *Runtime) plan(spec *Spec, userRoot string) (*container, error) {
-	sec, err := planSecurity(spec, r.CacheDir, userRoot)
+func (r *Runtime) plan(spec *Spec, userRoots []string) (*container, error) {
+	sec, err := planSecurity(spec, r.CacheDir, userRoots)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (c *container) cgroupDirs() []string {
 // state is what post-mount hooks are told about the container.
 func (c *container) state(pid int) State {
 	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec, Namespaces: map[string]string{}}
-	if c.spec.Rootfs != "" {
+	if c.spec.OwnRoot() {
 		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", mergedDir)
 	}
 	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "uts"} {

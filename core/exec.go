@@ -72,7 +72,7 @@ func (r *Runtime) Exec(ctx context.Context, t Target, e *ExecSpec, stdio Stdio) 
 		spec.WorkDir = e.WorkDir
 	}
 	// -u is looked up in the container's files as they are now.
-	c, err := r.plan(&spec, filepath.Join("/proc", strconv.Itoa(t.Pid), "root"))
+	c, err := r.plan(&spec, []string{filepath.Join("/proc", strconv.Itoa(t.Pid), "root")})
 	if err != nil {
 		return ExitRuntimeError, err
 	}

@@ -46,7 +46,7 @@ func bootSequence(p bootPlan) []step {
 	// Join the container's cgroup first, so that its device rules and
 	// limits hold for everything after, then see it as the cgroup root.
 	add(cgroupSteps(p.c.procsFiles())...)
-	if spec.Rootfs == "" {
+	if !spec.OwnRoot() {
 		// The host's root, with a /proc for the new pid namespace.
 		if spec.ReadOnly {
 			add(step{op: opSetattr, flags: unix.MOUNT_ATTR_RDONLY, str: []string{"/"}, what: "make / read-only"})
@@ -86,7 +86,7 @@ func bootSequence(p bootPlan) []step {
 	if p.sync {
 		add(step{op: opSync, what: "wait for post-mount hooks"})
 	}
-	if spec.Rootfs != "" {
+	if spec.OwnRoot() {
 		add(pivotSteps(mergedDir)...)
 	}
 	add(workdirSteps(spec)...)
@@ -102,7 +102,7 @@ func workdirSteps(spec *Spec) []step {
 		return nil
 	}
 	var steps []step
-	if spec.Rootfs != "" {
+	if spec.OwnRoot() {
 		dir := ""
 		for _, part := range strings.Split(strings.Trim(filepath.Clean(spec.WorkDir), "/"), "/") {
 			dir += "/" + part

@@ -63,7 +63,7 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 	defer sock.Close()
 	cmd := r.initCommand(childEnd)
 	p := &process{cmd: cmd}
-	if p.console, err = attach(cmd, spec, stdio, spec.Rootfs != ""); err != nil {
+	if p.console, err = attach(cmd, spec, stdio, spec.OwnRoot()); err != nil {
 		childEnd.Close()
 		return nil, err
 	}

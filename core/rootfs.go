@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -63,7 +64,19 @@ func layerSteps(spec *Spec) []step {
 			"mount a private tmpfs for the container's layers"),
 		chdirStep(layersDir),
 		mkdirStep("upper", 0o755), mkdirStep("work", 0o700), mkdirStep("merged", 0o755),
-		{op: opSymlink, str: []string{spec.Rootfs, "lower"}, what: "link the --rootfs directory"},
+	}
+	lowers := "lower"
+	if spec.Rootfs != "" {
+		steps = append(steps, step{op: opSymlink, str: []string{spec.Rootfs, "lower"}, what: "link the --rootfs directory"})
+	} else {
+		// One short name per layer, so that even MaxLayers of them fit
+		// in mount(2)'s one-page option string.
+		names := make([]string, len(spec.Layers))
+		for i, l := range spec.Layers {
+			names[i] = strconv.Itoa(i)
+			steps = append(steps, step{op: opSymlink, str: []string{l, names[i]}, what: "link image layer " + names[i]})
+		}
+		lowers = strings.Join(names, ":")
 	}
 	for _, d := range []string{"proc", "dev", "sys", "etc"} {
 		steps = append(steps, mkdirStep("upper/"+d, 0o755))
@@ -77,8 +90,8 @@ func layerSteps(spec *Spec) []step {
 	for _, t := range spec.Tmpfs {
 		steps = append(steps, mountPointSteps(t.Path, true)...)
 	}
-	return append(steps, mountStep("overlay", "merged", "overlay", 0, "lowerdir=lower,upperdir=upper,workdir=work",
-		"mount the container's root (an overlay over --rootfs)"))
+	return append(steps, mountStep("overlay", "merged", "overlay", 0, "lowerdir="+lowers+",upperdir=upper,workdir=work",
+		"mount the container's root (an overlay over --rootfs or the image)"))
 }
 
 // mountPointSteps creates a mount target in the upper layer, directory by

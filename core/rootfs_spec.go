@@ -14,14 +14,20 @@ import (
 // validateRootfs checks --rootfs and -v as user input and makes their host
 // paths absolute, so that later steps never depend on the working directory.
 func (s *Spec) validateRootfs() error {
-	if s.Rootfs == "" {
+	if !s.OwnRoot() {
 		if len(s.Volumes) > 0 {
-			return invalidf("-v needs --rootfs: without its own root the container already sees the host's files")
+			return invalidf("-v needs --rootfs or an image: without its own root the container already sees the host's files")
 		}
 		if len(s.Tmpfs) > 0 {
-			return invalidf("--tmpfs needs --rootfs: without its own root the mount point would be made on the host")
+			return invalidf("--tmpfs needs --rootfs or an image: without its own root the mount point would be made on the host")
 		}
 		return nil
+	}
+	if len(s.Layers) > 0 {
+		if err := s.validateLayers(); err != nil {
+			return err
+		}
+		return s.validateMounts()
 	}
 	abs, err := filepath.Abs(s.Rootfs)
 	if err != nil {
@@ -35,6 +41,31 @@ func (s *Spec) validateRootfs() error {
 		return invalidf("invalid --rootfs %q: not a directory", s.Rootfs)
 	}
 	s.Rootfs = abs
+	return s.validateMounts()
+}
+
+// validateLayers checks an image's layer directories: absolute, existing,
+// no more than overlayfs stacks, and no --rootfs beside them.
+func (s *Spec) validateLayers() error {
+	if s.Rootfs != "" {
+		return invalidf("--rootfs and an image cannot both be the container's root")
+	}
+	if len(s.Layers) > MaxLayers {
+		return invalidf("image has %d layers; overlayfs stacks at most %d", len(s.Layers), MaxLayers)
+	}
+	for _, l := range s.Layers {
+		if !filepath.IsAbs(l) {
+			return invalidf("image layer %q: not an absolute path", l)
+		}
+		if info, err := os.Stat(l); err != nil || !info.IsDir() {
+			return invalidf("image layer %s is missing: pull the image again", l)
+		}
+	}
+	return nil
+}
+
+// validateMounts checks -v and --tmpfs of a container with its own root.
+func (s *Spec) validateMounts() error {
 	for i := range s.Volumes {
 		if err := s.Volumes[i].validate(); err != nil {
 			return err

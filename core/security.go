@@ -172,7 +172,7 @@ type securityPlan struct {
 // planSecurity resolves spec's security: capability names to a mask, the
 // seccomp profile to a program (compiled once per process, see seccomp.go),
 // the user to numbers from the container's own /etc/passwd.
-func planSecurity(spec *Spec, cacheDir, userRoot string) (securityPlan, error) {
+func planSecurity(spec *Spec, cacheDir string, userRoots []string) (securityPlan, error) {
 	names, err := spec.Security.Capabilities()
 	if err != nil {
 		return securityPlan{}, err
@@ -183,7 +183,7 @@ func planSecurity(spec *Spec, cacheDir, userRoot string) (securityPlan, error) {
 			return securityPlan{}, err
 		}
 	}
-	if p.user, err = resolveUser(userRoot, spec.User); err != nil {
+	if p.user, err = resolveUser(userRoots, spec.User); err != nil {
 		return securityPlan{}, err
 	}
 	return p, nil

@@ -25,8 +25,15 @@ type Spec struct {
 	Debug       bool     // print the boot steps to stderr (--debug)
 	// Rootfs is a host directory that becomes the container's root,
 	// read-only under a per-container overlay; "" shares the host's root.
-	Rootfs  string
-	Volumes []Volume // bind mounts (-v), only with Rootfs
+	Rootfs string
+	// Layers are an image's unpacked layer directories, topmost first:
+	// the container's root is an overlay of them, as of Rootfs (never
+	// both).
+	Layers []string
+	// Image and ImageDigest name the image Layers come from (its full
+	// reference and manifest digest), for ps, rmi and plugins.
+	Image, ImageDigest string
+	Volumes            []Volume // bind mounts (-v), only with its own root
 	Limits  Limits   // resource limits, enforced by a cgroup per container
 	// Security is what the container may do; the zero value is docker's
 	// default (security.go).
@@ -49,6 +56,26 @@ type Spec struct {
 	// default, the smaller of Limits.Memory and DefaultStorageSize.
 	StorageSize int64
 }
+
+// OwnRoot reports whether the container has a root of its own (Rootfs or
+// an image's Layers) rather than the host's.
+func (s *Spec) OwnRoot() bool { return s.Rootfs != "" || len(s.Layers) > 0 }
+
+// userRoots are where -u is looked up: the container's own files, or the
+// host's (none).
+func (s *Spec) userRoots() []string {
+	switch {
+	case s.Rootfs != "":
+		return []string{s.Rootfs}
+	case len(s.Layers) > 0:
+		return s.Layers
+	}
+	return nil
+}
+
+// MaxLayers is the most image layers overlayfs stacks (its
+// OVL_MAX_STACK).
+const MaxLayers = 500
 
 // DefaultStorageSize is the most a --rootfs container writes to its root
 // unless -m or --storage-size says otherwise.

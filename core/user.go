@@ -21,10 +21,10 @@ type resolvedUser struct {
 // --rootfs), with moby's parser, as docker does. Supplementary groups are
 // the user's groups there. The files are opened inside the root, so a
 // symlink in an image can never make mydocker read a host file instead.
-func resolveUser(rootfs, spec string) (resolvedUser, error) {
-	passwd, closeP := openInRoot(rootfs, "/etc/passwd")
+func resolveUser(roots []string, spec string) (resolvedUser, error) {
+	passwd, closeP := openInRoots(roots, "/etc/passwd")
 	defer closeP()
-	group, closeG := openInRoot(rootfs, "/etc/group")
+	group, closeG := openInRoots(roots, "/etc/group")
 	defer closeG()
 	defaults := &user.ExecUser{Uid: 0, Gid: 0, Home: "/"} // docker's HOME for a user passwd lacks
 	u, err := user.GetExecUser(spec, defaults, passwd, group)
@@ -37,15 +37,24 @@ func resolveUser(rootfs, spec string) (resolvedUser, error) {
 	return resolvedUser{uid: u.Uid, gid: u.Gid, sgids: u.Sgids, home: u.Home}, nil
 }
 
-// openInRoot opens path inside root ("" for the host's root); a missing
-// file is a nil reader, which the parser treats as an empty database.
-func openInRoot(root, path string) (io.Reader, func()) {
+// openInRoots opens path inside the first of roots that has it (an
+// image's layers, topmost first; none for the host's root); a missing
+// file, or one a layer's whiteout deletes, is a nil reader, which the
+// parser treats as an empty database.
+func openInRoots(roots []string, path string) (io.Reader, func()) {
 	var f *os.File
 	var err error
-	if root == "" {
+	if len(roots) == 0 {
 		f, err = os.Open(path)
-	} else {
+	}
+	for _, root := range roots {
 		f, err = openInside(root, path)
+		if errors.Is(err, unix.ENXIO) || errors.Is(err, unix.ENODEV) {
+			return nil, func() {} // a whiteout (a 0:0 device): deleted by this layer
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			break
+		}
 	}
 	if err != nil || f == nil {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -66,7 +75,7 @@ func openInside(root, path string) (*os.File, error) {
 	}
 	defer dir.Close()
 	fd, err := unix.Openat2(int(dir.Fd()), path, &unix.OpenHow{
-		Flags: unix.O_RDONLY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+		Flags: unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
