@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/lifecycle"
 	"github.com/mydocker/mydocker/oci"
 	"github.com/mydocker/mydocker/plugins/proxy"
@@ -36,6 +37,7 @@ type globals struct {
 	debug        bool
 	help         bool
 	root         string
+	imageRoot    string
 }
 
 func globalFlags(g *globals) *pflag.FlagSet {
@@ -49,6 +51,7 @@ func globalFlags(g *globals) *pflag.FlagSet {
 	fs.BoolVar(&g.debug, "debug", false, "show plugins' debug logs")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
 	fs.StringVar(&g.root, "root", store.RootFromEnv(), "keep containers' state in DIR (a tmpfs: gone after a reboot)")
+	fs.StringVar(&g.imageRoot, "image-root", "", "keep images in DIR (default "+image.DefaultRoot+", or ROOT/images with --root)")
 	return fs
 }
 
@@ -89,7 +92,10 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "mydocker: %v\n", err)
 		return core.ExitRuntimeError
 	}
-	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish}
+	if g.imageRoot == "" {
+		g.imageRoot = image.RootFor(g.root, store.DefaultRoot)
+	}
+	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish, Images: image.New(g.imageRoot)}
 	ctx := context.Background()
 	if fs.NArg() == 2 && fs.Arg(0) == finishCommand {
 		if err := containers.Finish(ctx, fs.Arg(1)); err != nil {
@@ -194,7 +200,7 @@ func printUsage(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
 		name := "--" + f.Name
 		if f.Value.Type() != "bool" {
-			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION", "plugin-start-timeout": "DURATION", "root": "DIR"}[f.Name]
+			name += " " + map[string]string{"plugin": "PATH", "plugin-dir": "DIR", "hook-timeout": "DURATION", "plugin-start-timeout": "DURATION", "root": "DIR", "image-root": "DIR"}[f.Name]
 		}
 		fmt.Printf("  %-26s %s\n", name, f.Usage)
 	})

@@ -80,7 +80,7 @@ func TestOneShot(t *testing.T) {
 		{"not a program", []string{"run", notAProgram}, 126, "", `mydocker: run: exec "` + notAProgram + `": exec format error`},
 		{"bad flag", []string{"run", "--nope", "true"}, 125, "", "mydocker: run: unknown flag: --nope"},
 		{"bad hostname", []string{"run", "--hostname", "no way", "true"}, 125, "", `mydocker: run: invalid hostname "no way": ' ' is not a letter, digit, '-' or '.'`},
-		{"no command", []string{"run"}, 125, "", "mydocker: run: no command given (usage: run [OPTIONS] COMMAND [ARG...])"},
+		{"no command", []string{"run"}, 125, "", "mydocker: run: no image or command given (usage: run [OPTIONS] IMAGE|COMMAND [ARG...])"},
 		{"-t without a terminal", []string{"run", "-t", "true"}, 125, "", "mydocker: run: -t needs a terminal on stdin: the input device is not a TTY"},
 		{"-ti without a terminal", []string{"run", "-ti", "sh"}, 125, "", "mydocker: run: -t needs a terminal on stdin: the input device is not a TTY"},
 		{"unknown command", []string{"bogus"}, 127, "", "mydocker: unknown command \"bogus\": type `help` for the commands"},

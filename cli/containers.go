@@ -16,9 +16,12 @@ import (
 )
 
 // Command is a parsed container command (ps, logs, exec, stop, kill, rm,
-// wait, inspect, top): its flags, docker's, and the containers it names.
+// wait, inspect, top) or image command (images.go): its flags, docker's,
+// and the containers or images it names.
 type Command struct {
 	All, Quiet, Follow, Timestamps, Force bool
+	Digests, PasswordStdin                bool          // images --digests, login
+	Username, Password                    string        // login -u, -p
 	Tail                                  int           // logs --tail; -1: all
 	Time                                  time.Duration // stop -t
 	Signal                                syscall.Signal
@@ -132,10 +135,15 @@ func ParseCommand(name string, args []string) (*Command, error) {
 		}
 	}
 	switch {
+	case len(c.Refs) < spec.min && IsImageCommand(name):
+		return nil, core.Invalidf("missing argument (usage: %s)", spec.usage)
 	case len(c.Refs) < spec.min && spec.min == 1:
 		return nil, core.Invalidf("want a container name or id (usage: %s)", spec.usage)
 	case spec.max >= 0 && len(c.Refs) > spec.max:
 		return nil, core.Invalidf("too many arguments (usage: %s)", spec.usage)
+	}
+	if name == "image" && c.Refs[0] != "prune" {
+		return nil, core.Invalidf("unknown image command %q (usage: %s)", c.Refs[0], spec.usage)
 	}
 	var err error
 	if v.tail != "all" && v.tail != "" {

@@ -17,13 +17,13 @@ import (
 )
 
 // RunUsage is the one-line synopsis of `run`.
-const RunUsage = "run [OPTIONS] COMMAND [ARG...]"
+const RunUsage = "run [OPTIONS] IMAGE|COMMAND [ARG...]"
 
 // runFlagValues are the `run` flags that are parsed further after pflag.
 type runFlagValues struct {
 	env, volumes, devices, tmpfs, securityOpts []string
 	labels                                     []string
-	hostname, rootfs, name                     string
+	hostname, rootfs, name, pull, entrypoint   string
 	rm, detach                                 bool
 	memory, cpus, pids, storage                string
 }
@@ -59,6 +59,8 @@ func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (else ps -a lists it until rm)")
 	fs.BoolVarP(&v.detach, "detach", "d", false, "run in the background and print the container id; see logs, exec, stop")
 	fs.StringVar(&v.name, "name", "", "name the container `NAME` ([a-zA-Z0-9][a-zA-Z0-9_.-]*, unique)")
+	fs.StringVar(&v.pull, "pull", PullMissing, "pull the image `WHEN`: missing, always or never")
+	fs.StringVar(&v.entrypoint, "entrypoint", "", "run `CMD` instead of the image's entrypoint (\"\" clears it)")
 	return fs
 }
 
@@ -69,7 +71,27 @@ type Run struct {
 	Name   string // --name; "" for a generated one
 	Detach bool   // -d
 	Remove bool   // --rm
+	// Image is the first word when it may name an image (no --rootfs, not
+	// a path); then Spec is not validated yet: whoever knows the image
+	// store decides (lifecycle), applies the image and validates.
+	Image string
+	// Pull is --pull; PullSet says it was given, which makes the first
+	// word an image even if the host has a command of that name.
+	Pull    string
+	PullSet bool
+	// Entrypoint is --entrypoint as words (nil: not given).
+	Entrypoint []string
+	// EnvFlags are the -e entries, KEY=VALUE, for an image's Env to go
+	// under.
+	EnvFlags []string
 }
+
+// The values of --pull.
+const (
+	PullMissing = "missing"
+	PullAlways  = "always"
+	PullNever   = "never"
+)
 
 // ParseRun turns the words after `run` into a validated Spec with a fresh id.
 // Errors wrap ErrInvalid and name the offending flag or value.
@@ -78,7 +100,20 @@ func ParseRun(args []string) (*core.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.HostCommand(); err != nil {
+		return nil, err
+	}
 	return r.Spec, nil
+}
+
+// HostCommand settles that the first word is a command, of the host's
+// root or --rootfs, not an image: the spec is validated as it is.
+func (r *Run) HostCommand() error {
+	if r.PullSet || r.Entrypoint != nil {
+		return core.Invalidf("--pull and --entrypoint need an image; %s is a command", r.Spec.Args[0])
+	}
+	r.Image = ""
+	return r.Spec.Validate()
 }
 
 // ParseRunCommand is ParseRun with the flags about the container as an
@@ -101,7 +136,22 @@ func ParseRunCommand(args []string) (*Run, error) {
 	}
 	s.Args = fs.Args()
 	if len(s.Args) == 0 {
-		return nil, core.Invalidf("no command given (usage: %s)", RunUsage)
+		return nil, core.Invalidf("no image or command given (usage: %s)", RunUsage)
+	}
+	r := &Run{Spec: s, Name: v.name, Detach: v.detach, Remove: v.rm, Pull: v.pull, PullSet: fs.Changed("pull")}
+	switch v.pull {
+	case PullMissing, PullAlways, PullNever:
+	default:
+		return nil, core.Invalidf("invalid --pull %q: want missing, always or never", v.pull)
+	}
+	if fs.Changed("entrypoint") {
+		r.Entrypoint = []string{}
+		if v.entrypoint != "" {
+			r.Entrypoint = []string{v.entrypoint}
+		}
+	}
+	if v.rootfs == "" && !strings.HasPrefix(s.Args[0], "/") && !strings.HasPrefix(s.Args[0], ".") {
+		r.Image = s.Args[0]
 	}
 	s.Hostname = v.hostname
 	if s.Hostname == "" {
@@ -120,11 +170,15 @@ func ParseRunCommand(args []string) (*Run, error) {
 			kv += "=" + val
 		}
 		s.Env = core.SetEnv(s.Env, kv)
+		r.EnvFlags = append(r.EnvFlags, kv)
 	}
-	if err := s.Validate(); err != nil {
+	if r.Image != "" {
+		return r, nil
+	}
+	if err := r.HostCommand(); err != nil {
 		return nil, err
 	}
-	return &Run{Spec: s, Name: v.name, Detach: v.detach, Remove: v.rm}, nil
+	return r, nil
 }
 
 // apply parses the flags that take structured values into s. A flag given

@@ -50,8 +50,8 @@ func TestParseRunRejects(t *testing.T) {
 		words []string
 		says  string
 	}{
-		"no command":        {nil, "no command given"},
-		"only flags":        {[]string{"-ti"}, "no command given"},
+		"no command":        {nil, "no image or command given"},
+		"only flags":        {[]string{"-ti"}, "no image or command given"},
 		"unknown flag":      {[]string{"-x", "sh"}, "unknown shorthand flag: 'x'"},
 		"unknown long flag": {[]string{"--bogus", "sh"}, "unknown flag: --bogus"},
 		"missing value":     {[]string{"--hostname"}, "flag needs an argument"},

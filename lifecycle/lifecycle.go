@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/store"
 )
 
@@ -38,6 +39,8 @@ type Manager struct {
 	// monitor runs after it ended, with the container's id appended:
 	// mydocker's global flags and the hidden `_finish` command.
 	FinishArgs []string
+	// Images is the image store runs from an image use; nil: none.
+	Images *image.Store
 }
 
 // RunOptions are run's flags about the container as an object, beside its
@@ -46,6 +49,9 @@ type RunOptions struct {
 	Name   string
 	Detach bool // -d
 	Remove bool // --rm: forget it when it ends
+	// Image, when set, makes the first word of spec.Args an image, and
+	// spec (not yet validated) is completed from it.
+	Image *ImageRun
 }
 
 // Run runs spec as a new container. In the foreground it returns the
@@ -59,9 +65,17 @@ func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, std
 	if err != nil {
 		return core.ExitRuntimeError, fmt.Errorf("read this process's start time: %w", err)
 	}
+	release := func() {}
+	if opts.Image != nil {
+		if release, err = m.applyImage(ctx, spec, opts.Image); err != nil {
+			return core.ExitCode(err), err
+		}
+	}
 	rec := &store.Record{ID: spec.ID, Name: opts.Name, Spec: *spec, Created: time.Now().UTC(),
 		Detached: opts.Detach, AutoRemove: opts.Remove, Owner: os.Getpid(), OwnerStart: self}
-	if err := m.Store.Create(rec); err != nil {
+	err = m.Store.Create(rec)
+	release() // recorded: rmi and prune now see what it uses
+	if err != nil {
 		return core.ExitRuntimeError, err
 	}
 	if opts.Detach {

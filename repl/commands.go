@@ -10,6 +10,7 @@ import (
 
 	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/lifecycle"
 	"github.com/mydocker/mydocker/store"
 )
@@ -26,7 +27,7 @@ var commands []command
 func init() {
 	// Assigned in init because help refers back to the table.
 	commands = []command{
-		{"run", "[OPTIONS] COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
+		{"run", "[OPTIONS] IMAGE|COMMAND [ARG...]", "run a command in a new container", (*REPL).runCmd},
 		{"ps", "[-a] [-q]", "list running containers (-a: also ended ones)", containerCommand("ps", (*REPL).psCmd)},
 		{"exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "run a command in a running container", containerCommand("exec", (*REPL).execCmd)},
 		{"logs", "[-f] [--tail N] [-t] CONTAINER", "print a detached container's output", containerCommand("logs", (*REPL).logsCmd)},
@@ -36,6 +37,13 @@ func init() {
 		{"wait", "CONTAINER...", "wait for containers to end; print their statuses", containerCommand("wait", (*REPL).waitCmd)},
 		{"inspect", "CONTAINER...", "describe containers as JSON", containerCommand("inspect", (*REPL).inspectCmd)},
 		{"top", "CONTAINER", "list a container's processes", containerCommand("top", (*REPL).topCmd)},
+		{"pull", "[-q] IMAGE", "fetch an image from its registry", imageCommand("pull", (*REPL).pullCmd)},
+		{"images", "[-q] [--digests]", "list the images pulled", imageCommand("images", (*REPL).imagesCmd)},
+		{"rmi", "[-f] IMAGE...", "remove images (-f: also ones containers use)", imageCommand("rmi", (*REPL).rmiCmd)},
+		{"tag", "SOURCE TARGET", "give an image another name", imageCommand("tag", (*REPL).tagCmd)},
+		{"image", "prune [-a]", "remove untagged images (-a: all unused) and their layers", imageCommand("image", (*REPL).imagePruneCmd)},
+		{"login", "[-u USER] [--password-stdin] REGISTRY", "save credentials for a registry", imageCommand("login", (*REPL).loginCmd)},
+		{"logout", "REGISTRY", "forget a registry's credentials", imageCommand("logout", (*REPL).logoutCmd)},
 		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
 		{"plugins", "", "list the loaded plugins, their state and hook counts", (*REPL).pluginsCmd},
 		{"clear", "", "clear the screen", (*REPL).clearCmd},
@@ -72,6 +80,14 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	stop := s.forwardSignals(&stdio)
 	defer stop()
 	opts := lifecycle.RunOptions{Name: run.Name, Detach: run.Detach, Remove: run.Remove}
+	if run.Image != "" {
+		if s.containers().IsImage(run.Image, run.PullSet) {
+			opts.Image = &lifecycle.ImageRun{Ref: run.Image, Pull: run.Pull, Progress: s.opts.Err, TTY: s.tty != nil,
+				Cmdline: image.Cmdline{Args: run.Spec.Args[1:], Entrypoint: run.Entrypoint, Env: run.EnvFlags}}
+		} else if err := run.HostCommand(); err != nil {
+			return core.ExitCode(err), fmt.Errorf("run: %w", err)
+		}
+	}
 	status, err := s.containers().Run(ctx, run.Spec, opts, stdio)
 	switch {
 	case errors.Is(err, core.ErrNotRoot):
@@ -90,7 +106,9 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 // containers is the manager of the store this REPL acts on.
 func (s *REPL) containers() *lifecycle.Manager {
 	if s.opts.Containers == nil {
-		s.opts.Containers = &lifecycle.Manager{Runtime: s.opts.Runtime, Store: store.New(store.RootFromEnv())}
+		root := store.RootFromEnv()
+		s.opts.Containers = &lifecycle.Manager{Runtime: s.opts.Runtime, Store: store.New(root),
+			Images: image.New(image.RootFor(root, store.DefaultRoot))}
 	}
 	return s.opts.Containers
 }
