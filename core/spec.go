@@ -34,7 +34,7 @@ type Spec struct {
 	// reference and manifest digest), for ps, rmi and plugins.
 	Image, ImageDigest string
 	Volumes            []Volume // bind mounts (-v), only with its own root
-	Limits  Limits   // resource limits, enforced by a cgroup per container
+	Limits             Limits   // resource limits, enforced by a cgroup per container
 	// Security is what the container may do; the zero value is docker's
 	// default (security.go).
 	Security Security

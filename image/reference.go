@@ -60,7 +60,6 @@ func (r Registries) Parse(ref string) (name.Reference, error) {
 	return parsed, nil
 }
 
-
 // plainHTTP reports whether host may be spoken to in plain http: a
 // loopback address or name, or a registry the user listed as insecure.
 func (r Registries) plainHTTP(host string) bool {

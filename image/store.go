@@ -38,12 +38,12 @@ const DefaultRoot = "/var/lib/mydocker"
 // others let `images` and `run` work from index.json alone.
 const (
 	annotationRef     = "org.opencontainers.image.ref.name"
-	annotationConfig  = "org.mydocker.config"       // config digest: the image id
-	annotationLayers  = "org.mydocker.layers"       // diff_ids, bottom first, comma-separated
-	annotationCreated = "org.mydocker.created"      // the config's created time, RFC 3339
-	annotationSize    = "org.mydocker.size"         // unpacked size in bytes
-	annotationRepo    = "org.mydocker.repo-digest"  // the digest the registry gave (an index's)
-	annotationPulled  = "org.mydocker.pulled-from"  // repository, for untagged entries
+	annotationConfig  = "org.mydocker.config"      // config digest: the image id
+	annotationLayers  = "org.mydocker.layers"      // diff_ids, bottom first, comma-separated
+	annotationCreated = "org.mydocker.created"     // the config's created time, RFC 3339
+	annotationSize    = "org.mydocker.size"        // unpacked size in bytes
+	annotationRepo    = "org.mydocker.repo-digest" // the digest the registry gave (an index's)
+	annotationPulled  = "org.mydocker.pulled-from" // repository, for untagged entries
 )
 
 // ErrNotFound is returned for an image that is not in the store.

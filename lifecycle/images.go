@@ -119,4 +119,3 @@ func (m *Manager) ImageUsage() (image.Usage, error) {
 	}
 	return u, nil
 }
-
