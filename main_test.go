@@ -75,7 +75,7 @@ func TestOneShot(t *testing.T) {
 	}{
 		{"output only on stdout", []string{"run", "echo", "hi there"}, 0, "hi there\n", ""},
 		{"container stderr stays stderr", []string{"run", "sh", "-c", "echo out; echo err >&2; exit 4"}, 4, "out\n", "err"},
-		{"not found", []string{"run", "no-such-cmd"}, 127, "", `mydocker: run: exec "no-such-cmd": executable file not found in $PATH`},
+		{"not found", []string{"run", "/no-such-cmd"}, 127, "", `mydocker: run: exec "/no-such-cmd": no such file or directory`},
 		{"not executable", []string{"run", "/etc/passwd"}, 126, "", `mydocker: run: exec "/etc/passwd": permission denied`},
 		{"not a program", []string{"run", notAProgram}, 126, "", `mydocker: run: exec "` + notAProgram + `": exec format error`},
 		{"bad flag", []string{"run", "--nope", "true"}, 125, "", "mydocker: run: unknown flag: --nope"},

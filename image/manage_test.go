@@ -1,0 +1,227 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/hostcheck"
+)
+
+func TestTagRemovePrune(t *testing.T) {
+	hostcheck.RequireRoot(t)
+	r := startRegistry(t, nil)
+	r.push(t, "img:1", imageOf(t, v1.Config{}, layerOf(t, "f", "1")))
+	r.push(t, "img:2", imageOf(t, v1.Config{}, layerOf(t, "f", "2")))
+	s := newStore(t, r)
+	ctx := context.Background()
+	one, err := s.Pull(ctx, "img:1", io.Discard, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tag("img:1", "other:latest"); err != nil {
+		t.Fatal(err)
+	}
+	// Two names: rmi of one only untags.
+	rm, err := s.Remove("other", false, noUsage)
+	if err != nil || len(rm.Deleted) != 0 || len(rm.Untagged) != 1 {
+		t.Fatalf("rmi other = %+v, %v; want one untag", rm, err)
+	}
+	// Used by a container: refused, unless forced; the layers a live
+	// container has mounted stay even then.
+	inUse := func() (Usage, error) {
+		return Usage{Images: map[string]string{one.Digest.String(): "web"}, Layers: map[string]bool{s.LayerDir(one.Layers[0]): true}}, nil
+	}
+	if _, err := s.Remove("img:1", false, inUse); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "web") {
+		t.Fatalf("rmi of an image in use: %v", err)
+	}
+	if _, err := s.Remove("img:1", true, inUse); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.LayerDir(one.Layers[0])); err != nil {
+		t.Fatalf("rmi -f deleted a layer a live container uses: %v", err)
+	}
+	// Once the container is gone, prune frees it.
+	if _, freed, err := s.Prune(false, noUsage); err != nil || freed == 0 {
+		t.Fatalf("prune: freed %d, %v", freed, err)
+	}
+	if _, err := os.Stat(s.LayerDir(one.Layers[0])); err == nil {
+		t.Fatal("prune kept an unused layer")
+	}
+	// A re-pull that moves a tag leaves the old image dangling; prune
+	// removes it, prune -a the rest.
+	if _, err := s.Pull(ctx, "img:2", io.Discard, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tag("img:2", "img:1"); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := s.List()
+	if len(all) != 2 {
+		t.Fatalf("%d images, want 2", len(all))
+	}
+	deleted, _, err := s.Prune(true, noUsage)
+	if err != nil || len(deleted) != 2 {
+		t.Fatalf("prune -a deleted %v, %v", deleted, err)
+	}
+	if _, err := s.Lookup("img:2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("lookup after prune -a: %v", err)
+	}
+}
+
+func TestBasicAuth(t *testing.T) {
+	hostcheck.RequireRoot(t)
+	pushing := true
+	r := startRegistry(t, func(req *http.Request) bool {
+		u, p, ok := req.BasicAuth()
+		return pushing || (ok && u == "alice" && p == "s3cret")
+	})
+	r.push(t, "private:1", imageOf(t, v1.Config{}, layerOf(t, "f", "x")))
+	pushing = false
+	s := newStore(t, r)
+	ctx := context.Background()
+	if _, err := s.Pull(ctx, "private:1", io.Discard, false); err == nil || !strings.Contains(err.Error(), "log in") {
+		t.Fatalf("anonymous pull: %v, want a hint to log in", err)
+	}
+	if err := s.Login(ctx, r.host, "alice", "wrong"); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("login with a wrong password: %v", err)
+	}
+	if err := s.Login(ctx, r.host, "alice", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(s.authPath()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v %v, want mode 0600", fi.Mode(), err)
+	}
+	if _, err := s.Pull(ctx, "private:1", io.Discard, false); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := s.Logout(r.host); !found || err != nil {
+		t.Fatalf("logout: %v %v", found, err)
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	tr := guardedTransport{base: failingTransport{}, registries: Registries{Insecure: []string{"reg.example:5000"}}}
+	tests := []struct {
+		url     string
+		allowed bool
+	}{
+		{"http://127.0.0.1:5000/v2/", true},
+		{"http://localhost:5000/v2/", true},
+		{"http://[::1]:5000/v2/", true},
+		{"http://reg.example:5000/v2/", true},
+		{"http://10.1.2.3:5000/v2/", false},
+		{"http://192.168.1.1/v2/", false},
+		{"http://reg.example/v2/", false},
+		{"https://10.1.2.3/v2/", true},
+	}
+	for _, tc := range tests {
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		_, err := tr.RoundTrip(req)
+		if allowed := errors.Is(err, errReached); allowed != tc.allowed {
+			t.Errorf("%s: allowed %v, want %v (%v)", tc.url, allowed, tc.allowed, err)
+		}
+	}
+}
+
+var errReached = errors.New("reached the network")
+
+// failingTransport stands for the network, which the test never reaches.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errReached }
+
+func TestParseDefaults(t *testing.T) {
+	hub := Registries{Default: DockerHub}
+	local := Registries{Default: "127.0.0.1:5000"}
+	tests := []struct {
+		r        Registries
+		in, want string
+	}{
+		{hub, "busybox", "index.docker.io/library/busybox:latest"},
+		{hub, "user/app:1", "index.docker.io/user/app:1"},
+		{local, "busybox", "127.0.0.1:5000/busybox:latest"},
+		{local, "other:5001/x", "other:5001/x:latest"},
+		{hub, "bb@sha256:" + strings.Repeat("a", 64), "index.docker.io/library/bb@sha256:" + strings.Repeat("a", 64)},
+	}
+	for _, tc := range tests {
+		got, err := tc.r.Parse(tc.in)
+		if err != nil || got.Name() != tc.want {
+			t.Errorf("Parse(%q) = %v, %v; want %s", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "UPPER", "a b", "x:bad tag"} {
+		if _, err := hub.Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}
+
+// TestApply checks docker's rules for combining an image's config with
+// the command line.
+func TestApply(t *testing.T) {
+	cfg := v1.Config{Entrypoint: []string{"/ep", "x"}, Cmd: []string{"default"}, Env: []string{"PATH=/img", "A=1"},
+		WorkingDir: "/w", User: "nobody"}
+	noEP := v1.Config{Cmd: []string{"/bin/sh"}}
+	tests := []struct {
+		name     string
+		cfg      v1.Config
+		cmd      Cmdline
+		spec     core.Spec
+		args     []string
+		env      []string
+		workdir  string
+		user     string
+		wantFail bool
+	}{
+		{"image's own", cfg, Cmdline{}, core.Spec{}, []string{"/ep", "x", "default"}, []string{"PATH=/img", "A=1"}, "/w", "nobody", false},
+		{"args replace Cmd", cfg, Cmdline{Args: []string{"a", "b"}}, core.Spec{}, []string{"/ep", "x", "a", "b"}, nil, "/w", "nobody", false},
+		{"--entrypoint drops Cmd", cfg, Cmdline{Entrypoint: []string{"/other"}}, core.Spec{}, []string{"/other"}, nil, "", "", false},
+		{"--entrypoint with args", cfg, Cmdline{Entrypoint: []string{"/other"}, Args: []string{"y"}}, core.Spec{}, []string{"/other", "y"}, nil, "", "", false},
+		{"--entrypoint '' and args", cfg, Cmdline{Entrypoint: []string{}, Args: []string{"ls"}}, core.Spec{}, []string{"ls"}, nil, "", "", false},
+		{"--entrypoint '' alone", cfg, Cmdline{Entrypoint: []string{}}, core.Spec{}, nil, nil, "", "", true},
+		{"-e over image Env", cfg, Cmdline{Env: []string{"A=2"}}, core.Spec{}, nil, []string{"PATH=/img", "A=2"}, "", "", false},
+		{"-w and -u win", cfg, Cmdline{}, core.Spec{WorkDir: "/mine", User: "0"}, nil, nil, "/mine", "0", false},
+		{"no entrypoint", noEP, Cmdline{}, core.Spec{}, []string{"/bin/sh"}, []string{"PATH=" + core.DefaultPath}, "", "", false},
+	}
+	s := &Store{Root: "/images"}
+	img := &Image{Ref: "r/x:1", Layers: []v1.Hash{{Algorithm: "sha256", Hex: "aa"}, {Algorithm: "sha256", Hex: "bb"}}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := tc.spec
+			spec.Hostname = "h"
+			err := s.Apply(&spec, img, &v1.ConfigFile{Config: tc.cfg}, tc.cmd)
+			if tc.wantFail {
+				if !errors.Is(err, core.ErrInvalid) {
+					t.Fatalf("err %v, want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.args != nil && !slices.Equal(spec.Args, tc.args) {
+				t.Errorf("args %q, want %q", spec.Args, tc.args)
+			}
+			for _, kv := range tc.env {
+				if !slices.Contains(spec.Env, kv) {
+					t.Errorf("env %q lacks %s", spec.Env, kv)
+				}
+			}
+			if tc.workdir != "" && spec.WorkDir != tc.workdir || tc.user != "" && spec.User != tc.user {
+				t.Errorf("workdir %q user %q, want %q %q", spec.WorkDir, spec.User, tc.workdir, tc.user)
+			}
+			if want := []string{"/images/layers/bb/root", "/images/layers/aa/root"}; !slices.Equal(spec.Layers, want) {
+				t.Errorf("layers %q, want topmost first %q", spec.Layers, want)
+			}
+		})
+	}
+}
