@@ -231,7 +231,7 @@ func toSDK(spec *core.Spec, rootfs string) sdk.Spec {
 	s := sdk.Spec{ID: spec.ID, Args: slices.Clone(spec.Args), Env: slices.Clone(spec.Env), Hostname: spec.Hostname, Rootfs: rootfs,
 		Limits: sdk.Limits{MemoryBytes: spec.Limits.Memory, CPUs: spec.Limits.CPUs, Pids: spec.Limits.Pids},
 		TTY:    spec.TTY, Interactive: spec.Interactive, User: spec.User, Labels: maps.Clone(spec.Labels),
-		ReadOnly: spec.ReadOnly, Privileged: spec.Security.Privileged}
+		ReadOnly: spec.ReadOnly, Privileged: spec.Security.Privileged, Image: spec.Image, ImageDigest: spec.ImageDigest}
 	s.Capabilities, _ = spec.Security.Capabilities()
 	for _, v := range spec.Volumes {
 		s.Volumes = append(s.Volumes, sdk.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})

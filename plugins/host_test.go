@@ -138,6 +138,25 @@ func TestPostMountRunsBeforeTheCommand(t *testing.T) {
 	}
 }
 
+// A container's image (name and digest) reaches post-mount hooks.
+func TestPostMountSeesTheImage(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TESTPLUGIN_DIR", dir)
+	h, _ := load(t, Options{}, "mark")
+	spec, err := cli.ParseRun([]string{"cat", filepath.Join(dir, "mark")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Image, spec.ImageDigest = "127.0.0.1:5000/bb:latest", "sha256:0123"
+	var out bytes.Buffer
+	if _, err := (&core.Runtime{Hooks: h}).Run(context.Background(), spec, core.Stdio{Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), " image=127.0.0.1:5000/bb:latest@sha256:0123\n") {
+		t.Errorf("post-mount saw %q", out.String())
+	}
+}
+
 func TestCrashFailsClosedAndRestarts(t *testing.T) {
 	t.Setenv("TESTPLUGIN_DIR", t.TempDir())
 	h, logs := load(t, Options{}, "crash-once")

@@ -50,6 +50,8 @@ type Spec struct {
 	Labels        map[string]string      `protobuf:"bytes,12,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // --label KEY=VALUE
 	ReadOnly      bool                   `protobuf:"varint,13,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`                                                      // --read-only
 	Privileged    bool                   `protobuf:"varint,14,opt,name=privileged,proto3" json:"privileged,omitempty"`                                                                  // --privileged
+	Image         string                 `protobuf:"bytes,15,opt,name=image,proto3" json:"image,omitempty"`                                                                             // the image's reference ("" without one)
+	ImageDigest   string                 `protobuf:"bytes,16,opt,name=image_digest,json=imageDigest,proto3" json:"image_digest,omitempty"`                                              // its manifest digest, sha256:...
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -180,6 +182,20 @@ func (x *Spec) GetPrivileged() bool {
 		return x.Privileged
 	}
 	return false
+}
+
+func (x *Spec) GetImage() string {
+	if x != nil {
+		return x.Image
+	}
+	return ""
+}
+
+func (x *Spec) GetImageDigest() string {
+	if x != nil {
+		return x.ImageDigest
+	}
+	return ""
 }
 
 // Volume is a host path bind-mounted into the container.
@@ -856,7 +872,7 @@ var File_hooks_proto protoreflect.FileDescriptor
 
 const file_hooks_proto_rawDesc = "" +
 	"\n" +
-	"\vhooks.proto\x12\x11mydocker.hooks.v1\"\xf9\x03\n" +
+	"\vhooks.proto\x12\x11mydocker.hooks.v1\"\xb2\x04\n" +
 	"\x04Spec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04args\x18\x02 \x03(\tR\x04args\x12\x10\n" +
@@ -874,7 +890,9 @@ const file_hooks_proto_rawDesc = "" +
 	"\tread_only\x18\r \x01(\bR\breadOnly\x12\x1e\n" +
 	"\n" +
 	"privileged\x18\x0e \x01(\bR\n" +
-	"privileged\x1a9\n" +
+	"privileged\x12\x14\n" +
+	"\x05image\x18\x0f \x01(\tR\x05image\x12!\n" +
+	"\fimage_digest\x18\x10 \x01(\tR\vimageDigest\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +

@@ -200,7 +200,7 @@ func specToProto(s *Spec) *hookspb.Spec {
 	p := &hookspb.Spec{Id: s.ID, Args: s.Args, Env: s.Env, Hostname: s.Hostname, Rootfs: s.Rootfs,
 		Limits: &hookspb.Limits{MemoryBytes: s.Limits.MemoryBytes, Cpus: s.Limits.CPUs, Pids: s.Limits.Pids},
 		Tty:    s.TTY, Interactive: s.Interactive, User: s.User, Capabilities: s.Capabilities, Labels: s.Labels,
-		ReadOnly: s.ReadOnly, Privileged: s.Privileged}
+		ReadOnly: s.ReadOnly, Privileged: s.Privileged, Image: s.Image, ImageDigest: s.ImageDigest}
 	for _, v := range s.Volumes {
 		p.Volumes = append(p.Volumes, &hookspb.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
 	}
@@ -212,7 +212,8 @@ func specFromProto(p *hookspb.Spec) Spec {
 	s := Spec{ID: p.GetId(), Args: p.GetArgs(), Env: p.GetEnv(), Hostname: p.GetHostname(), Rootfs: p.GetRootfs(),
 		Limits: Limits{MemoryBytes: l.GetMemoryBytes(), CPUs: l.GetCpus(), Pids: l.GetPids()},
 		TTY:    p.GetTty(), Interactive: p.GetInteractive(), User: p.GetUser(), Capabilities: p.GetCapabilities(),
-		Labels: p.GetLabels(), ReadOnly: p.GetReadOnly(), Privileged: p.GetPrivileged()}
+		Labels: p.GetLabels(), ReadOnly: p.GetReadOnly(), Privileged: p.GetPrivileged(),
+		Image: p.GetImage(), ImageDigest: p.GetImageDigest()}
 	for _, v := range p.GetVolumes() {
 		s.Volumes = append(s.Volumes, Volume{Host: v.GetHost(), Container: v.GetContainer(), ReadOnly: v.GetReadOnly()})
 	}

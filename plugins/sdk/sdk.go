@@ -48,6 +48,10 @@ type Spec struct {
 	Labels       map[string]string // --label KEY=VALUE
 	ReadOnly     bool              // --read-only
 	Privileged   bool              // --privileged
+	// Image is the reference of the image the container runs (its
+	// layers are its root; Rootfs is "" in pre-clone), "" without one;
+	// ImageDigest its manifest digest.
+	Image, ImageDigest string
 }
 
 // Volume is a host path bind-mounted into the container (-v).

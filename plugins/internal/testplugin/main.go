@@ -8,7 +8,7 @@
 //	crash-once  like crash-pre the first time ever ($TESTPLUGIN_DIR marks it)
 //	panic-post  post-mount panics
 //	hang-post   post-mount never answers
-//	mark        post-mount writes $TESTPLUGIN_DIR/mark: what it saw of the pid
+//	mark        post-mount writes $TESTPLUGIN_DIR/mark: what it saw of the pid (and the image)
 //	write-root  post-mount writes /etc/from-plugin into the container's root
 //	log         logs at info and debug, and writes to stdout and stderr
 //	noop        does nothing, in both hooks (benchmarks)
@@ -100,7 +100,11 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.Pid))
 		pidns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", st.Pid))
 		hostns, _ := os.Readlink("/proc/self/ns/pid")
-		mark := fmt.Sprintf("cmdline=%s sameNS=%v id=%s\n", strings.ReplaceAll(string(cmdline), "\x00", " "), pidns == hostns, st.ID)
+		mark := fmt.Sprintf("cmdline=%s sameNS=%v id=%s", strings.ReplaceAll(string(cmdline), "\x00", " "), pidns == hostns, st.ID)
+		if st.Spec.Image != "" {
+			mark += fmt.Sprintf(" image=%s@%s", st.Spec.Image, st.Spec.ImageDigest)
+		}
+		mark += "\n"
 		return os.WriteFile(filepath.Join(os.Getenv("TESTPLUGIN_DIR"), "mark"), []byte(mark), 0o644)
 	}
 	return nil
