@@ -10,6 +10,7 @@ import (
 
 	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/store"
 )
 
@@ -29,6 +30,8 @@ type completer struct {
 	inRoots sync.Map
 	// containers lists the store's containers, for their names; nil: none.
 	containers func() ([]*store.Container, error)
+	// images is the image store, for its images' names; nil: none.
+	images *image.Store
 }
 
 func newCompleter() *completer {
@@ -54,6 +57,10 @@ func (c *completer) complete(before string) []suggestion {
 		return c.commands(current)
 	case words[0] == "run":
 		return c.runArg(words[1:], current)
+	case words[0] == "rmi" || words[0] == "tag" && len(words) == 1:
+		return c.imageNames(current)
+	case cli.IsImageCommand(words[0]):
+		return nil
 	case cli.IsContainerCommand(words[0]):
 		return c.containerArg(words[0], words[1:], current)
 	}
@@ -137,6 +144,10 @@ func (c *completer) commandWord(prefix, rootfs string) []suggestion {
 		return nil // thousands of names help nobody
 	}
 	exes := c.executables.Load()
+	var out []suggestion
+	if rootfs == "" {
+		out = c.imageNames(prefix)
+	}
 	if rootfs != "" {
 		abs, err := filepath.Abs(rootfs)
 		if err != nil {
@@ -149,12 +160,30 @@ func (c *completer) commandWord(prefix, rootfs string) []suggestion {
 		exes = ptr.(*atomic.Pointer[[]string]).Load()
 	}
 	if exes == nil {
-		return nil // still scanning
+		return out // still scanning
 	}
-	var out []suggestion
 	for _, name := range *exes {
 		if strings.HasPrefix(name, prefix) {
 			out = append(out, suggestion{name, ""})
+		}
+	}
+	return out
+}
+
+// imageNames completes the names (repository:tag) of the store's images.
+func (c *completer) imageNames(prefix string) []suggestion {
+	if c.images == nil {
+		return nil
+	}
+	all, _ := c.images.List()
+	var out []suggestion
+	for _, img := range all {
+		if img.Ref == "" {
+			continue
+		}
+		name := c.images.Display(img.Ref)
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, suggestion{name, "image " + img.ID()})
 		}
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/store"
 )
 
@@ -148,6 +149,40 @@ func TestCompleteContainers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		if got := texts(c.complete(tc.before)); !slices.Equal(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.before, got, tc.want)
+		}
+	}
+}
+
+func TestCompleteImages(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "sha256:" + strings.Repeat("c", 64)
+	index := fmt.Sprintf(`{"schemaVersion":2,"manifests":[
+{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":1,
+ "annotations":{"org.opencontainers.image.ref.name":"reg:5000/busybox:latest","org.mydocker.config":%q}},
+{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":1,
+ "annotations":{"org.mydocker.config":%q}}]}`, strings.Repeat("a", 64), cfg, strings.Repeat("b", 64), cfg)
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(index), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &completer{flags: newCompleter().flags, images: &image.Store{Root: dir, Registries: image.Registries{Default: "reg:5000"}}}
+	c.executables.Store(&[]string{"bash"})
+	tests := []struct {
+		before string
+		want   []string
+	}{
+		{"run b", []string{"busybox:latest", "bash"}},
+		{"run --rootfs / b", nil}, // the rootfs's PATH, still being scanned
+		{"rmi b", []string{"busybox:latest"}},
+		{"tag busybox:latest b", nil},
+		{"pull b", nil},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, s := range c.complete(tc.before) {
+			got = append(got, s.text)
+		}
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("complete(%q) = %q, want %q", tc.before, got, tc.want)
 		}
 	}

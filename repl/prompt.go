@@ -46,6 +46,7 @@ func (r *REPL) runInteractive(ctx context.Context) int {
 	hist := newHistory(r.opts.HistoryFile)
 	comp := newCompleter()
 	comp.containers = r.containers().Store.List
+	comp.images = r.containers().Images
 	var cont continuation
 	exiting := false
 	opts := []prompt.Option{
