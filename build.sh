@@ -20,3 +20,7 @@ CGO_ENABLED=1 go build -trimpath -tags netgo,osusergo \
 # The plugin host: started by mydocker only when plugins are asked for, so
 # that mydocker itself does not link go-plugin, gRPC and protobuf.
 CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o mydocker-plugins ./plugins/cmd/mydocker-plugins
+# The image helper (pull, login, tag): started by mydocker only for those,
+# so that mydocker itself does not link go-containerregistry, net/http and
+# TLS.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-images ./image/cmd/mydocker-images

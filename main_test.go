@@ -40,6 +40,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Setenv("MYDOCKER_PLUGIN_HOST", helper)
+	// So is the image helper (pull, login, tag).
+	images := filepath.Join(root, "mydocker-images")
+	if out, err := exec.Command("go", "build", "-o", images, "./image/cmd/mydocker-images").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build the image helper: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	os.Setenv("MYDOCKER_IMAGE_HELPER", images)
 	code := hostcheck.Main(m)
 	os.RemoveAll(root)
 	if examplesDir != "" {

@@ -3,8 +3,6 @@ package image
 import (
 	"fmt"
 	"strings"
-
-	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Lookup finds an image by reference (`busybox`, `busybox:1.36`,
@@ -15,10 +13,8 @@ func (s *Store) Lookup(ref string) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if parsed, perr := s.Registries.Parse(ref); perr == nil {
-		if img := match(all, parsed); img != nil {
-			return img, nil
-		}
+	if img := s.match(all, ref); img != nil {
+		return img, nil
 	}
 	if img, err := byID(all, ref); img != nil || err != nil {
 		return img, err
@@ -26,25 +22,42 @@ func (s *Store) Lookup(ref string) (*Image, error) {
 	return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
 }
 
-// match finds the entry ref names: by tag, or by digest (the manifest's or
-// the one it was pulled by) within the same repository.
-func match(all []*Image, ref name.Reference) *Image {
-	switch r := ref.(type) {
-	case name.Tag:
+// match finds the image ref spells: by tag (":latest" implied), or by
+// digest (the manifest's or the one it was pulled by) within its
+// repository.
+func (s *Store) match(all []*Image, ref string) *Image {
+	if repo, digest, ok := strings.Cut(ref, "@"); ok {
 		for _, img := range all {
-			if img.Ref == r.Name() {
+			if (img.Digest.String() == digest || img.RepoDigest == digest) && contains(s.Registries.repoSpellings(img.Repository), repo) {
 				return img
 			}
 		}
-	case name.Digest:
-		repo := r.Context().Name()
-		for _, img := range all {
-			if img.Repository == repo && (img.Digest.String() == r.DigestStr() || img.RepoDigest == r.DigestStr()) {
+		return nil
+	}
+	if i := strings.LastIndexByte(ref, ':'); i < 0 || strings.Contains(ref[i:], "/") {
+		ref += ":latest"
+	}
+	for _, img := range all {
+		if img.Ref == "" {
+			continue
+		}
+		registry, path, tag := splitRef(img.Ref)
+		for _, repo := range s.Registries.repoSpellings(registry + "/" + path) {
+			if repo+tag == ref {
 				return img
 			}
 		}
 	}
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // byID finds the image whose id (config digest) starts with prefix.

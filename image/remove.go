@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -22,25 +21,20 @@ type Usage struct {
 	Layers map[string]bool
 }
 
-// Tag names the image src also as dst.
+// Tag names the image src also as dst, a full reference with a tag that
+// package registry normalised (registry/path:tag).
 func (s *Store) Tag(src, dst string) error {
 	img, err := s.Lookup(src)
 	if err != nil {
 		return err
 	}
-	ref, err := s.Registries.Parse(dst)
-	if err != nil {
-		return err
-	}
-	tag, ok := ref.(name.Tag)
-	if !ok {
-		return fmt.Errorf("invalid tag %q: a digest cannot be a tag", dst)
-	}
+	registry, path, _ := splitRef(dst)
+	repo := registry + "/" + path
 	return s.updateIndex(func(idx *index) error {
 		var src *v1.Descriptor
 		kept := idx.Manifests[:0]
 		for _, d := range idx.Manifests {
-			if d.Annotations[annotationRef] == tag.Name() {
+			if d.Annotations[annotationRef] == dst {
 				if d.Digest == img.Digest {
 					return nil // already so
 				}
@@ -60,8 +54,8 @@ func (s *Store) Tag(src, dst string) error {
 		for k, v := range src.Annotations {
 			d.Annotations[k] = v
 		}
-		d.Annotations[annotationRef] = tag.Name()
-		d.Annotations[annotationPulled] = tag.Context().Name()
+		d.Annotations[annotationRef] = dst
+		d.Annotations[annotationPulled] = repo
 		idx.Manifests = append(kept, d)
 		return nil
 	})
@@ -207,7 +201,7 @@ func (s *Store) collect(used Usage) (int64, error) {
 		if layers[e.Name()] || used.Layers[s.LayerDir(h)] {
 			continue
 		}
-		size, _ := s.layerSize(h)
+		size, _ := s.LayerSize(h)
 		// Rename first: a half-deleted layer is never taken for a whole one.
 		doomed := filepath.Join(s.Root, "layers", ".deleting-"+e.Name())
 		if err := os.Rename(filepath.Join(s.Root, "layers", e.Name()), doomed); err != nil {
@@ -222,7 +216,7 @@ func (s *Store) collect(used Usage) (int64, error) {
 
 // manifest reads a stored manifest.
 func (s *Store) manifest(img *Image) (*v1.Manifest, error) {
-	f, err := os.Open(s.blobPath(img.Digest))
+	f, err := os.Open(s.BlobPath(img.Digest))
 	if err != nil {
 		return nil, fmt.Errorf("read the manifest of %s: %w", img.ID(), err)
 	}
@@ -245,21 +239,3 @@ func isIDPrefix(ref string, img *Image) bool {
 	return len(ref) >= 4 && strings.HasPrefix(img.Config.Hex, ref)
 }
 
-// Display is a full reference as docker shows it (busybox:latest).
-func (s *Store) Display(full string) string {
-	ref, err := name.ParseReference(full)
-	if err != nil {
-		return full
-	}
-	return s.Familiar(ref)
-}
-
-// Familiar is ref as docker shows it: repository without the default
-// registry or library/, then :tag or @digest.
-func (s *Store) Familiar(ref name.Reference) string {
-	sep := ":"
-	if _, ok := ref.(name.Digest); ok {
-		sep = "@"
-	}
-	return s.Registries.Familiar(ref.Context()) + sep + ref.Identifier()
-}

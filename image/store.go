@@ -85,7 +85,8 @@ func (s *Store) LayerDir(diffID v1.Hash) string {
 	return filepath.Join(s.Root, "layers", diffID.Hex, "root")
 }
 
-func (s *Store) blobPath(h v1.Hash) string {
+// BlobPath is where the blob with digest h is stored.
+func (s *Store) BlobPath(h v1.Hash) string {
 	return filepath.Join(s.Root, "blobs", h.Algorithm, h.Hex)
 }
 
@@ -207,7 +208,7 @@ func (s *Store) List() ([]*Image, error) {
 
 // Config reads an image's config (Entrypoint, Cmd, Env, ...).
 func (s *Store) Config(img *Image) (*v1.ConfigFile, error) {
-	f, err := os.Open(s.blobPath(img.Config))
+	f, err := os.Open(s.BlobPath(img.Config))
 	if err != nil {
 		return nil, fmt.Errorf("read the config of %s: %w", img.ID(), err)
 	}

@@ -17,7 +17,7 @@ import (
 type ImageRun struct {
 	Ref     string // as the user wrote it
 	Pull    string // missing, always or never (cli's --pull)
-	Cmdline image.Cmdline
+	Cmdline Cmdline
 	// Progress is where a pull on demand reports, redrawn when TTY.
 	Progress io.Writer
 	TTY      bool
@@ -50,10 +50,10 @@ func (m *Manager) IsImage(word string, pullSet bool) bool {
 	return true
 }
 
-// applyImage finds (or pulls) the image and makes spec run it. The images
+// useImage finds (or pulls) the image and makes spec run it. The images
 // stay held (no rmi or prune deletes them) until release: until the
 // container is recorded as using them.
-func (m *Manager) applyImage(ctx context.Context, spec *core.Spec, req *ImageRun) (release func(), err error) {
+func (m *Manager) useImage(ctx context.Context, spec *core.Spec, req *ImageRun) (release func(), err error) {
 	if m.Images == nil {
 		return nil, fmt.Errorf("no image store configured")
 	}
@@ -84,7 +84,7 @@ func (m *Manager) applyImage(ctx context.Context, spec *core.Spec, req *ImageRun
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Images.Apply(spec, img, cfg, req.Cmdline); err != nil {
+	if err := applyImage(m.Images, spec, img, cfg, req.Cmdline); err != nil {
 		return nil, err
 	}
 	if err := spec.Validate(); err != nil {

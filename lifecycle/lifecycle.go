@@ -67,7 +67,7 @@ func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, std
 	}
 	release := func() {}
 	if opts.Image != nil {
-		if release, err = m.applyImage(ctx, spec, opts.Image); err != nil {
+		if release, err = m.useImage(ctx, spec, opts.Image); err != nil {
 			return core.ExitCode(err), err
 		}
 	}

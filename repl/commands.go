@@ -83,7 +83,7 @@ func (s *REPL) runCmd(ctx context.Context, args []string) (int, error) {
 	if run.Image != "" {
 		if s.containers().IsImage(run.Image, run.PullSet) {
 			opts.Image = &lifecycle.ImageRun{Ref: run.Image, Pull: run.Pull, Progress: s.opts.Err, TTY: s.tty != nil,
-				Cmdline: image.Cmdline{Args: run.Spec.Args[1:], Entrypoint: run.Entrypoint, Env: run.EnvFlags}}
+				Cmdline: lifecycle.Cmdline{Args: run.Spec.Args[1:], Entrypoint: run.Entrypoint, Env: run.EnvFlags}}
 		} else if err := run.HostCommand(); err != nil {
 			return core.ExitCode(err), fmt.Errorf("run: %w", err)
 		}

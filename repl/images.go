@@ -112,8 +112,8 @@ func (s *REPL) rmiCmd(_ context.Context, st *image.Store, c *cli.Command) (int, 
 	})
 }
 
-func (s *REPL) tagCmd(_ context.Context, st *image.Store, c *cli.Command) (int, error) {
-	if err := st.Tag(c.Refs[0], c.Refs[1]); err != nil {
+func (s *REPL) tagCmd(ctx context.Context, st *image.Store, c *cli.Command) (int, error) {
+	if err := st.TagAs(ctx, c.Refs[0], c.Refs[1]); err != nil {
 		return exitLookup, fmt.Errorf("tag: %w", err)
 	}
 	return 0, nil

@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"context"
@@ -6,13 +6,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/internal/hostcheck"
 )
 
@@ -31,29 +30,29 @@ func TestTagRemovePrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two names: rmi of one only untags.
-	rm, err := s.Remove("other", false, noUsage)
+	rm, err := s.Store.Remove("other", false, noUsage)
 	if err != nil || len(rm.Deleted) != 0 || len(rm.Untagged) != 1 {
 		t.Fatalf("rmi other = %+v, %v; want one untag", rm, err)
 	}
 	// Used by a container: refused, unless forced; the layers a live
 	// container has mounted stay even then.
-	inUse := func() (Usage, error) {
-		return Usage{Images: map[string]string{one.Digest.String(): "web"}, Layers: map[string]bool{s.LayerDir(one.Layers[0]): true}}, nil
+	inUse := func() (image.Usage, error) {
+		return image.Usage{Images: map[string]string{one.Digest.String(): "web"}, Layers: map[string]bool{s.Store.LayerDir(one.Layers[0]): true}}, nil
 	}
-	if _, err := s.Remove("img:1", false, inUse); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "web") {
+	if _, err := s.Store.Remove("img:1", false, inUse); !errors.Is(err, image.ErrInUse) || !strings.Contains(err.Error(), "web") {
 		t.Fatalf("rmi of an image in use: %v", err)
 	}
-	if _, err := s.Remove("img:1", true, inUse); err != nil {
+	if _, err := s.Store.Remove("img:1", true, inUse); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(s.LayerDir(one.Layers[0])); err != nil {
+	if _, err := os.Stat(s.Store.LayerDir(one.Layers[0])); err != nil {
 		t.Fatalf("rmi -f deleted a layer a live container uses: %v", err)
 	}
 	// Once the container is gone, prune frees it.
-	if _, freed, err := s.Prune(false, noUsage); err != nil || freed == 0 {
+	if _, freed, err := s.Store.Prune(false, noUsage); err != nil || freed == 0 {
 		t.Fatalf("prune: freed %d, %v", freed, err)
 	}
-	if _, err := os.Stat(s.LayerDir(one.Layers[0])); err == nil {
+	if _, err := os.Stat(s.Store.LayerDir(one.Layers[0])); err == nil {
 		t.Fatal("prune kept an unused layer")
 	}
 	// A re-pull that moves a tag leaves the old image dangling; prune
@@ -64,15 +63,15 @@ func TestTagRemovePrune(t *testing.T) {
 	if err := s.Tag("img:2", "img:1"); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := s.List()
+	all, _ := s.Store.List()
 	if len(all) != 2 {
 		t.Fatalf("%d images, want 2", len(all))
 	}
-	deleted, _, err := s.Prune(true, noUsage)
+	deleted, _, err := s.Store.Prune(true, noUsage)
 	if err != nil || len(deleted) != 2 {
 		t.Fatalf("prune -a deleted %v, %v", deleted, err)
 	}
-	if _, err := s.Lookup("img:2"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Store.Lookup("img:2"); !errors.Is(err, image.ErrNotFound) {
 		t.Fatalf("lookup after prune -a: %v", err)
 	}
 }
@@ -97,19 +96,20 @@ func TestBasicAuth(t *testing.T) {
 	if err := s.Login(ctx, r.host, "alice", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(s.authPath()); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(s.Store.AuthPath()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("credentials file: %v %v, want mode 0600", fi.Mode(), err)
 	}
 	if _, err := s.Pull(ctx, "private:1", io.Discard, false); err != nil {
 		t.Fatal(err)
 	}
-	if found, err := s.Logout(r.host); !found || err != nil {
+	if found, err := s.Store.Logout(r.host); !found || err != nil {
 		t.Fatalf("logout: %v %v", found, err)
 	}
 }
 
 func TestPlainHTTPOnlyToLoopback(t *testing.T) {
-	tr := guardedTransport{base: failingTransport{}, registries: Registries{Insecure: []string{"reg.example:5000"}}}
+	c := &Client{Store: &image.Store{Registries: image.Registries{Insecure: []string{"reg.example:5000"}}}}
+	tr := guardedTransport{base: failingTransport{}, plainHTTP: c.plainHTTP}
 	tests := []struct {
 		url     string
 		allowed bool
@@ -140,10 +140,10 @@ type failingTransport struct{}
 func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errReached }
 
 func TestParseDefaults(t *testing.T) {
-	hub := Registries{Default: DockerHub}
-	local := Registries{Default: "127.0.0.1:5000"}
+	hub := &Client{Store: &image.Store{Registries: image.Registries{Default: image.DockerHub}}}
+	local := &Client{Store: &image.Store{Registries: image.Registries{Default: "127.0.0.1:5000"}}}
 	tests := []struct {
-		r        Registries
+		r        *Client
 		in, want string
 	}{
 		{hub, "busybox", "index.docker.io/library/busybox:latest"},
@@ -165,63 +165,3 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
-// TestApply checks docker's rules for combining an image's config with
-// the command line.
-func TestApply(t *testing.T) {
-	cfg := v1.Config{Entrypoint: []string{"/ep", "x"}, Cmd: []string{"default"}, Env: []string{"PATH=/img", "A=1"},
-		WorkingDir: "/w", User: "nobody"}
-	noEP := v1.Config{Cmd: []string{"/bin/sh"}}
-	tests := []struct {
-		name     string
-		cfg      v1.Config
-		cmd      Cmdline
-		spec     core.Spec
-		args     []string
-		env      []string
-		workdir  string
-		user     string
-		wantFail bool
-	}{
-		{"image's own", cfg, Cmdline{}, core.Spec{}, []string{"/ep", "x", "default"}, []string{"PATH=/img", "A=1"}, "/w", "nobody", false},
-		{"args replace Cmd", cfg, Cmdline{Args: []string{"a", "b"}}, core.Spec{}, []string{"/ep", "x", "a", "b"}, nil, "/w", "nobody", false},
-		{"--entrypoint drops Cmd", cfg, Cmdline{Entrypoint: []string{"/other"}}, core.Spec{}, []string{"/other"}, nil, "", "", false},
-		{"--entrypoint with args", cfg, Cmdline{Entrypoint: []string{"/other"}, Args: []string{"y"}}, core.Spec{}, []string{"/other", "y"}, nil, "", "", false},
-		{"--entrypoint '' and args", cfg, Cmdline{Entrypoint: []string{}, Args: []string{"ls"}}, core.Spec{}, []string{"ls"}, nil, "", "", false},
-		{"--entrypoint '' alone", cfg, Cmdline{Entrypoint: []string{}}, core.Spec{}, nil, nil, "", "", true},
-		{"-e over image Env", cfg, Cmdline{Env: []string{"A=2"}}, core.Spec{}, nil, []string{"PATH=/img", "A=2"}, "", "", false},
-		{"-w and -u win", cfg, Cmdline{}, core.Spec{WorkDir: "/mine", User: "0"}, nil, nil, "/mine", "0", false},
-		{"no entrypoint", noEP, Cmdline{}, core.Spec{}, []string{"/bin/sh"}, []string{"PATH=" + core.DefaultPath}, "", "", false},
-	}
-	s := &Store{Root: "/images"}
-	img := &Image{Ref: "r/x:1", Layers: []v1.Hash{{Algorithm: "sha256", Hex: "aa"}, {Algorithm: "sha256", Hex: "bb"}}}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spec := tc.spec
-			spec.Hostname = "h"
-			err := s.Apply(&spec, img, &v1.ConfigFile{Config: tc.cfg}, tc.cmd)
-			if tc.wantFail {
-				if !errors.Is(err, core.ErrInvalid) {
-					t.Fatalf("err %v, want ErrInvalid", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.args != nil && !slices.Equal(spec.Args, tc.args) {
-				t.Errorf("args %q, want %q", spec.Args, tc.args)
-			}
-			for _, kv := range tc.env {
-				if !slices.Contains(spec.Env, kv) {
-					t.Errorf("env %q lacks %s", spec.Env, kv)
-				}
-			}
-			if tc.workdir != "" && spec.WorkDir != tc.workdir || tc.user != "" && spec.User != tc.user {
-				t.Errorf("workdir %q user %q, want %q %q", spec.WorkDir, spec.User, tc.workdir, tc.user)
-			}
-			if want := []string{"/images/layers/bb/root", "/images/layers/aa/root"}; !slices.Equal(spec.Layers, want) {
-				t.Errorf("layers %q, want topmost first %q", spec.Layers, want)
-			}
-		})
-	}
-}

@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"archive/tar"
@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/internal/hostcheck"
 )
 
@@ -111,11 +112,12 @@ func (r *testRegistry) ref(t *testing.T, ref string) name.Reference {
 	return parsed
 }
 
-func newStore(t *testing.T, r *testRegistry) *Store {
-	return &Store{Root: filepath.Join(t.TempDir(), "images"), Registries: Registries{Default: r.host}}
+// newStore is a client of a fresh store whose default registry is r.
+func newStore(t *testing.T, r *testRegistry) *Client {
+	return &Client{Store: &image.Store{Root: filepath.Join(t.TempDir(), "images"), Registries: image.Registries{Default: r.host}}}
 }
 
-func noUsage() (Usage, error) { return Usage{}, nil }
+func noUsage() (image.Usage, error) { return image.Usage{}, nil }
 
 func TestPullSharesLayers(t *testing.T) {
 	hostcheck.RequireRoot(t)
@@ -140,25 +142,25 @@ func TestPullSharesLayers(t *testing.T) {
 	if base.Layers[0] != app.Layers[0] {
 		t.Fatalf("shared layer diff_ids differ: %s %s", base.Layers[0], app.Layers[0])
 	}
-	if entries, _ := os.ReadDir(filepath.Join(s.Root, "layers")); len(entries) != 3 {
+	if entries, _ := os.ReadDir(filepath.Join(s.Store.Root, "layers")); len(entries) != 3 {
 		t.Errorf("%d layer directories, want 3", len(entries))
 	}
-	mustRead(t, filepath.Join(s.LayerDir(app.Layers[1]), "c"), "c")
-	got, err := s.Lookup("app:1")
+	mustRead(t, filepath.Join(s.Store.LayerDir(app.Layers[1]), "c"), "c")
+	got, err := s.Store.Lookup("app:1")
 	if err != nil || got.Digest != app.Digest {
 		t.Fatalf("Lookup(app:1) = %v, %v", got, err)
 	}
-	if got, err := s.Lookup(app.ID()[:6]); err != nil || got.Digest != app.Digest {
+	if got, err := s.Store.Lookup(app.ID()[:6]); err != nil || got.Digest != app.Digest {
 		t.Fatalf("Lookup(id prefix) = %v, %v", got, err)
 	}
 	// Removing one image keeps the layer the other uses.
-	if _, err := s.Remove("base:1", false, noUsage); err != nil {
+	if _, err := s.Store.Remove("base:1", false, noUsage); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(s.LayerDir(base.Layers[0])); err != nil {
+	if _, err := os.Stat(s.Store.LayerDir(base.Layers[0])); err != nil {
 		t.Errorf("the shared layer went with base: %v", err)
 	}
-	if _, err := os.Stat(s.LayerDir(base.Layers[1])); err == nil {
+	if _, err := os.Stat(s.Store.LayerDir(base.Layers[1])); err == nil {
 		t.Errorf("base's own layer was kept")
 	}
 }
@@ -183,7 +185,7 @@ func TestPullIndexPicksThisPlatform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := s.Config(img)
+	cfg, err := s.Store.Config(img)
 	if err != nil || len(cfg.Config.Cmd) != 1 || cfg.Config.Cmd[0] != "mine" {
 		t.Fatalf("config %+v, %v: not this platform's", cfg, err)
 	}
@@ -192,7 +194,7 @@ func TestPullIndexPicksThisPlatform(t *testing.T) {
 		t.Errorf("repo digest %q, want the index's %s", img.RepoDigest, idxDigest)
 	}
 	// By the index's digest, as a user copies it from a registry.
-	if _, err := s.Lookup("multi@" + idxDigest.String()); err != nil {
+	if _, err := s.Store.Lookup("multi@" + idxDigest.String()); err != nil {
 		t.Errorf("lookup by the index digest: %v", err)
 	}
 }
@@ -209,11 +211,11 @@ func TestPullWrongDigestStoresNothing(t *testing.T) {
 		t.Fatal("a garbled layer was accepted")
 	}
 	for _, dir := range []string{"layers", "tmp", filepath.Join("blobs", "sha256")} {
-		if entries, _ := os.ReadDir(filepath.Join(s.Root, dir)); len(entries) != 0 {
+		if entries, _ := os.ReadDir(filepath.Join(s.Store.Root, dir)); len(entries) != 0 {
 			t.Errorf("%s holds %d entries after a failed pull", dir, len(entries))
 		}
 	}
-	if all, _ := s.List(); len(all) != 0 {
+	if all, _ := s.Store.List(); len(all) != 0 {
 		t.Errorf("index lists %d images after a failed pull", len(all))
 	}
 }
@@ -240,11 +242,11 @@ func TestConcurrentPulls(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(s.Root, "index.json"))
+	data, err := os.ReadFile(filepath.Join(s.Store.Root, "index.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var idx index
+	var idx struct{ Manifests []v1.Descriptor }
 	if err := json.Unmarshal(data, &idx); err != nil {
 		t.Fatalf("index.json corrupt: %v\n%s", err, data)
 	}
@@ -252,17 +254,17 @@ func TestConcurrentPulls(t *testing.T) {
 		t.Errorf("index lists %d images, want 3:\n%s", len(idx.Manifests), data)
 	}
 	for _, ref := range []string{"one:1", "two:1", "three:1"} {
-		img, err := s.Lookup(ref)
+		img, err := s.Store.Lookup(ref)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, l := range img.Layers {
-			if _, err := os.Stat(s.LayerDir(l)); err != nil {
+			if _, err := os.Stat(s.Store.LayerDir(l)); err != nil {
 				t.Errorf("%s: layer missing: %v", ref, err)
 			}
 		}
 	}
-	if entries, _ := os.ReadDir(filepath.Join(s.Root, "tmp")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(filepath.Join(s.Store.Root, "tmp")); len(entries) != 0 {
 		t.Errorf("tmp holds %d leftovers", len(entries))
 	}
 }

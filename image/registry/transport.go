@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"fmt"
@@ -10,17 +10,17 @@ import (
 // speak http to private (RFC 1918) addresses, where credentials and layers
 // would cross a network in the clear.
 type guardedTransport struct {
-	base       http.RoundTripper
-	registries Registries
+	base      http.RoundTripper
+	plainHTTP func(host string) bool
 }
 
 func (t guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !t.registries.plainHTTP(req.URL.Host) {
+	if req.URL.Scheme == "http" && !t.plainHTTP(req.URL.Host) {
 		return nil, fmt.Errorf("refusing plain http to %s: not a loopback address (list it in MYDOCKER_INSECURE_REGISTRIES to allow)", req.URL.Host)
 	}
 	return t.base.RoundTrip(req)
 }
 
-func (s *Store) transport() http.RoundTripper {
-	return guardedTransport{base: http.DefaultTransport, registries: s.Registries}
+func (c *Client) transport() http.RoundTripper {
+	return guardedTransport{base: http.DefaultTransport, plainHTTP: c.plainHTTP}
 }

@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"bufio"
@@ -21,7 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/image"
 )
 
 // pullJobs is how many layers are fetched and unpacked at once.
@@ -31,8 +32,9 @@ const pullJobs = 3
 // manifest, config and every layer, each verified against its digest, each
 // layer unpacked once. It tags the image as ref, leaving an image the tag
 // named before dangling. Progress goes to out, redrawn in place when tty.
-func (s *Store) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (*Image, error) {
-	parsed, err := s.Registries.Parse(ref)
+func (c *Client) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (*image.Image, error) {
+	s := c.Store
+	parsed, err := c.Parse(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +43,7 @@ func (s *Store) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (
 		return nil, err
 	}
 	defer release()
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(s), remote.WithTransport(s.transport()),
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(c), remote.WithTransport(c.transport()),
 		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH})}
 	desc, err := remote.Get(parsed, opts...)
 	if err != nil {
@@ -51,7 +53,7 @@ func (s *Store) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
-	img, err := s.fetch(ctx, parsed, remoteImg, out, tty)
+	img, err := c.fetch(ctx, parsed, remoteImg, out, tty)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
@@ -60,21 +62,7 @@ func (s *Store) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (
 	}
 	manifest, _ := remoteImg.RawManifest()
 	mt, _ := remoteImg.MediaType()
-	err = s.updateIndex(func(idx *index) error {
-		kept := idx.Manifests[:0]
-		for _, d := range idx.Manifests {
-			if d.Annotations[annotationRef] == img.Ref {
-				if d.Digest == img.Digest {
-					continue // replaced below
-				}
-				delete(d.Annotations, annotationRef) // now dangling
-			}
-			kept = append(kept, d)
-		}
-		idx.Manifests = append(kept, entry(img, mt, int64(len(manifest))))
-		return nil
-	})
-	if err != nil {
+	if err := s.Add(img, mt, int64(len(manifest))); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
 	fmt.Fprintf(out, "Digest: %s\n", img.Digest)
@@ -82,7 +70,8 @@ func (s *Store) Pull(ctx context.Context, ref string, out io.Writer, tty bool) (
 }
 
 // fetch stores the image's blobs and layers and describes it.
-func (s *Store) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out io.Writer, tty bool) (*Image, error) {
+func (c *Client) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out io.Writer, tty bool) (*image.Image, error) {
+	s := c.Store
 	manifest, err := ri.Manifest()
 	if err != nil {
 		return nil, err
@@ -106,15 +95,10 @@ func (s *Store) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out 
 	if len(cfg.RootFS.DiffIDs) != len(manifest.Layers) {
 		return nil, fmt.Errorf("the image config lists %d layers, its manifest %d", len(cfg.RootFS.DiffIDs), len(manifest.Layers))
 	}
-	img := &Image{Repository: ref.Context().Name(), Digest: digest, Config: manifest.Config.Digest,
+	img := &image.Image{Repository: ref.Context().Name(), Digest: digest, Config: manifest.Config.Digest,
 		Layers: cfg.RootFS.DiffIDs, Created: cfg.Created.Time}
 	if t, ok := ref.(name.Tag); ok {
 		img.Ref = t.Name()
-	}
-	for _, dir := range []string{"tmp", filepath.Join("blobs", "sha256"), "layers"} {
-		if err := os.MkdirAll(filepath.Join(s.Root, dir), 0o700); err != nil {
-			return nil, err
-		}
 	}
 	prog := newProgress(out, tty, manifest.Layers)
 	defer prog.done()
@@ -128,7 +112,7 @@ func (s *Store) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			sizes[i], errs[i] = s.fetchLayer(ctx, ri, l, cfg.RootFS.DiffIDs[i], prog.layer(i))
+			sizes[i], errs[i] = c.fetchLayer(ctx, ri, l, cfg.RootFS.DiffIDs[i], prog.layer(i))
 		}()
 	}
 	wg.Wait()
@@ -138,10 +122,10 @@ func (s *Store) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out 
 	for _, n := range sizes {
 		img.Size += n
 	}
-	if err := s.writeBlob(manifest.Config.Digest, rawConfig); err != nil {
+	if err := s.WriteBlob(manifest.Config.Digest, rawConfig); err != nil {
 		return nil, err
 	}
-	if err := s.writeBlob(digest, rawManifest); err != nil {
+	if err := s.WriteBlob(digest, rawManifest); err != nil {
 		return nil, err
 	}
 	return img, nil
@@ -151,8 +135,9 @@ func (s *Store) fetch(ctx context.Context, ref name.Reference, ri v1.Image, out 
 // compressed bytes go to the blob file, the uncompressed ones through
 // sha256 (the diff_id) into the unpacker. Both land, by rename, only when
 // every digest matched. It returns the unpacked size.
-func (s *Store) fetchLayer(ctx context.Context, ri v1.Image, d v1.Descriptor, diffID v1.Hash, p *layerProgress) (int64, error) {
-	if size, ok := s.layerSize(diffID); ok {
+func (c *Client) fetchLayer(ctx context.Context, ri v1.Image, d v1.Descriptor, diffID v1.Hash, p *layerProgress) (int64, error) {
+	s := c.Store
+	if size, ok := s.LayerSize(diffID); ok {
 		p.set("Already exists")
 		return size, nil
 	}
@@ -165,7 +150,7 @@ func (s *Store) fetchLayer(ctx context.Context, ri v1.Image, d v1.Descriptor, di
 		return 0, fmt.Errorf("layer %s: %w", d.Digest, err)
 	}
 	defer rc.Close()
-	tmp, err := os.MkdirTemp(filepath.Join(s.Root, "tmp"), "layer-")
+	tmp, err := s.TempDir("layer-")
 	if err != nil {
 		return 0, err
 	}
@@ -202,30 +187,11 @@ func (s *Store) fetchLayer(ctx context.Context, ri v1.Image, d v1.Descriptor, di
 	if err := blob.Close(); err != nil {
 		return 0, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "size"), fmt.Appendf(nil, "%d\n", size), 0o600); err != nil {
-		return 0, err
-	}
-	if err := os.Rename(filepath.Join(tmp, "blob"), s.blobPath(d.Digest)); err != nil {
-		return 0, err
-	}
-	os.Remove(filepath.Join(tmp, "blob"))
-	// A concurrent pull may have won: its copy is as good as ours.
-	if err := os.Rename(tmp, filepath.Dir(s.LayerDir(diffID))); err != nil && !errors.Is(err, os.ErrExist) && !errors.Is(err, unix.ENOTEMPTY) {
+	if err := s.CommitLayer(tmp, diffID, d.Digest, size); err != nil {
 		return 0, err
 	}
 	p.set("Pull complete")
 	return size, nil
-}
-
-// layerSize reports whether the layer is unpacked, and its size.
-func (s *Store) layerSize(diffID v1.Hash) (int64, bool) {
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(s.LayerDir(diffID)), "size"))
-	if err != nil {
-		return 0, false
-	}
-	var n int64
-	_, err = fmt.Sscan(string(data), &n)
-	return n, err == nil
 }
 
 // decompress recognises gzip and zstd by their magic numbers; anything
@@ -243,18 +209,6 @@ func decompress(r *bufio.Reader) (io.Reader, error) {
 		return z.IOReadCloser(), nil
 	}
 	return r, nil
-}
-
-// writeBlob stores a small blob (a config, a manifest) whose digest the
-// caller checked.
-func (s *Store) writeBlob(h v1.Hash, data []byte) error {
-	if sum := sha256.Sum256(data); h.Algorithm != "sha256" || hex.EncodeToString(sum[:]) != h.Hex {
-		return fmt.Errorf("blob %s does not match its digest", h)
-	}
-	if _, err := os.Stat(s.blobPath(h)); err == nil {
-		return nil
-	}
-	return writeAtomic(s.blobPath(h), data)
 }
 
 // ErrNotInRegistry is returned by Pull for a reference the registry does

@@ -1,4 +1,4 @@
-package image
+package registry
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/mydocker/mydocker/image"
 )
 
 // progress shows one line per layer, docker style ("3f4e5a6b7c8d:
@@ -83,7 +85,7 @@ func (p *progress) draw() {
 
 func (l *layerProgress) line() string {
 	if l.status == "Downloading" {
-		return fmt.Sprintf("%s: Downloading %s/%s", l.id, HumanSize(l.got), HumanSize(l.total))
+		return fmt.Sprintf("%s: Downloading %s/%s", l.id, image.HumanSize(l.got), image.HumanSize(l.total))
 	}
 	return fmt.Sprintf("%s: %s", l.id, l.status)
 }
@@ -110,17 +112,3 @@ func (c *byteCounter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// HumanSize is a size as docker prints it (decimal units).
-func HumanSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%dB", n)
-	}
-	return fmt.Sprintf("%.3g%s", f, units[i])
-}

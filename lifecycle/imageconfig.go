@@ -1,4 +1,4 @@
-package image
+package lifecycle
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/image"
 )
 
 // Cmdline is what `run` said that an image's config also speaks to.
@@ -18,7 +19,7 @@ type Cmdline struct {
 	Env []string
 }
 
-// Apply makes spec run img the way docker combines an image's config with
+// applyImage makes spec run img the way docker combines an image's config with
 // the command line:
 //   - the command is Entrypoint + (the words after the image, or else Cmd),
 //     with --entrypoint replacing Entrypoint and dropping Cmd;
@@ -27,7 +28,7 @@ type Cmdline struct {
 //
 // spec's root becomes the image's layers, topmost first. It returns
 // core.ErrInvalid (wrapped) when no command results.
-func (s *Store) Apply(spec *core.Spec, img *Image, cfg *v1.ConfigFile, cmd Cmdline) error {
+func applyImage(s *image.Store, spec *core.Spec, img *image.Image, cfg *v1.ConfigFile, cmd Cmdline) error {
 	c := cfg.Config
 	entrypoint, args := c.Entrypoint, c.Cmd
 	if cmd.Entrypoint != nil {
