@@ -238,4 +238,3 @@ func isIDPrefix(ref string, img *Image) bool {
 	ref = strings.TrimPrefix(ref, "sha256:")
 	return len(ref) >= 4 && strings.HasPrefix(img.Config.Hex, ref)
 }
-

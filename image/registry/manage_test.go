@@ -164,4 +164,3 @@ func TestParseDefaults(t *testing.T) {
 		}
 	}
 }
-

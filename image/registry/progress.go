@@ -111,4 +111,3 @@ func (c *byteCounter) Write(b []byte) (int, error) {
 	c.p.mu.Unlock()
 	return len(b), nil
 }
-
