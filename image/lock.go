@@ -49,6 +49,17 @@ func (s *Store) Hold() (release func(), err error) {
 	return s.lock("gc.lock", lockShared)
 }
 
+// HoldForPull is Hold for a pull, which first removes what interrupted
+// pulls left in tmp/ when no other pull runs (no one else holds the store).
+func (s *Store) HoldForPull() (release func(), err error) {
+	release, err = s.lock("gc.lock", lockExclusive|unix.LOCK_NB)
+	if err == nil {
+		os.RemoveAll(filepath.Join(s.Root, "tmp"))
+		release()
+	}
+	return s.Hold()
+}
+
 // updateIndex applies change to index.json under the index lock.
 func (s *Store) updateIndex(change func(*index) error) error {
 	unlock, err := s.lock("index.lock", lockExclusive)

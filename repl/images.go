@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -27,7 +29,14 @@ func imageCommand(name string, act func(s *REPL, ctx context.Context, st *image.
 		if st == nil {
 			return core.ExitRuntimeError, fmt.Errorf("%s: no image store configured", name)
 		}
-		return act(s, ctx, st, c)
+		// ^C stops a pull (the helper cleans up) and the prompt goes on.
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		status, err := act(s, ctx, st, c)
+		if ctx.Err() != nil && err != nil {
+			return 130, fmt.Errorf("%s: interrupted", name)
+		}
+		return status, err
 	})
 }
 

@@ -38,7 +38,7 @@ func (c *Client) Pull(ctx context.Context, ref string, out io.Writer, tty bool) 
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.Hold()
+	release, err := s.HoldForPull()
 	if err != nil {
 		return nil, err
 	}

@@ -28,12 +28,15 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	a := run(ctx, os.Args[1:])
 	answer := os.NewFile(3, "answer")
 	if _, err := answer.Stat(); err != nil {
 		answer = os.Stdout
+	}
+	if a.Error != "" && ctx.Err() != nil {
+		a.Error = "interrupted"
 	}
 	json.NewEncoder(answer).Encode(a)
 	if a.Error != "" {
