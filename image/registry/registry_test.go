@@ -268,3 +268,30 @@ func TestConcurrentPulls(t *testing.T) {
 		t.Errorf("tmp holds %d leftovers", len(entries))
 	}
 }
+
+// A layer with a `..` entry is refused whole: nothing of it is stored, and
+// nothing is written outside the store.
+func TestPullHostileLayerStoresNothing(t *testing.T) {
+	hostcheck.RequireRoot(t)
+	r := startRegistry(t, nil)
+	data := tarOf(t, file("ok", "fine"), file("../../../../../../tmp/mydocker-escape", "x")).Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.push(t, "hostile:1", imageOf(t, v1.Config{}, l))
+	s := newStore(t, r)
+	_, err = s.Pull(context.Background(), "hostile:1", io.Discard, false)
+	if !errors.Is(err, errEscape) {
+		t.Fatalf("pull of a layer with ..: %v, want it refused", err)
+	}
+	if _, err := os.Stat("/tmp/mydocker-escape"); err == nil {
+		os.Remove("/tmp/mydocker-escape")
+		t.Fatal("the layer wrote outside the store")
+	}
+	for _, dir := range []string{"layers", "tmp", filepath.Join("blobs", "sha256")} {
+		if entries, _ := os.ReadDir(filepath.Join(s.Store.Root, dir)); len(entries) != 0 {
+			t.Errorf("%s holds %d entries after a refused pull", dir, len(entries))
+		}
+	}
+}
