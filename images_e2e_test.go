@@ -191,3 +191,16 @@ func TestImagesLogin(t *testing.T) {
 		t.Errorf("pull after logout: %d, want refused", status)
 	}
 }
+
+// In a script, `login --password-stdin` takes the next line as the
+// password and nothing more: the lines after it are still commands.
+func TestLoginInAScript(t *testing.T) {
+	requireRoot(t)
+	reg := testregistry.Start(t, testregistry.Options{User: "bob", Password: "pw"})
+	root := t.TempDir()
+	script := "login -u bob --password-stdin " + reg.Host + "\npw\nlogout " + reg.Host + "\n"
+	status, out, errs := mdReg(t, root, reg.Host, script)
+	if status != 0 || out != "Login Succeeded\nRemoving login credentials for "+reg.Host+"\n" {
+		t.Errorf("script: %d %q %q", status, out, errs)
+	}
+}

@@ -1,7 +1,6 @@
 package repl
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -142,13 +141,12 @@ func (s *REPL) imagePruneCmd(_ context.Context, st *image.Store, c *cli.Command)
 
 func (s *REPL) loginCmd(ctx context.Context, st *image.Store, c *cli.Command) (int, error) {
 	user, pass := c.Username, c.Password
-	in := bufio.NewReader(s.opts.In)
 	if user == "" {
 		if s.tty == nil {
 			return core.ExitRuntimeError, fmt.Errorf("login: no username: give -u USER")
 		}
 		fmt.Fprint(s.promptOut(), "Username: ")
-		line, err := in.ReadString('\n')
+		line, err := readLine(s.opts.In)
 		if err != nil {
 			return core.ExitRuntimeError, fmt.Errorf("login: read the username: %w", err)
 		}
@@ -158,7 +156,7 @@ func (s *REPL) loginCmd(ctx context.Context, st *image.Store, c *cli.Command) (i
 	case c.PasswordStdin && pass != "":
 		return core.ExitRuntimeError, fmt.Errorf("login: --password and --password-stdin exclude each other")
 	case c.PasswordStdin:
-		line, err := in.ReadString('\n')
+		line, err := readLine(s.opts.In)
 		if err != nil && line == "" {
 			return core.ExitRuntimeError, fmt.Errorf("login: read the password from stdin: %w", err)
 		}
