@@ -25,7 +25,10 @@ done
 out=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 reg=127.0.0.1:$port
+new=()
+for d in /run/libpod /run/containers /var/lib/containers; do [ -e "$d" ] || new+=("$d"); done
 cleanup() {
+	for d in "${new[@]}"; do rm -rf "$d"; done # in case podman made them anyway
 	[ -f "$out/registry.pid" ] && kill "$(cat "$out/registry.pid")" 2>/dev/null && wait "$(cat "$out/registry.pid")" 2>/dev/null || true
 	umount -R "$out/pm/root/overlay" 2>/dev/null || true
 	git worktree remove --force "$out/base" 2>/dev/null || true
@@ -64,7 +67,9 @@ for t in bb big; do
 	skopeo copy -q --dest-tls-verify=false "oci:$out/img/oci:$t" "docker://$reg/$t:latest"
 done
 
-pm="podman --root $out/pm/root --runroot $out/pm/run --storage-driver overlay"
+# podman keeps everything under $out/pm (its defaults would create
+# /run/libpod and /run/containers).
+pm="podman --root $out/pm/root --runroot $out/pm/run --tmpdir $out/pm/tmp --network-config-dir $out/pm/net --storage-driver overlay"
 for t in bb big; do
 	r=$runs
 	[ $t = big ] && r=$(( (runs + 1) / 2 ))
