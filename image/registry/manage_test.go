@@ -164,3 +164,36 @@ func TestParseDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Token auth, as Docker Hub and most registries do it: the registry
+// answers 401 with a Bearer challenge, the client trades the saved
+// credentials for a token at the realm and retries with it.
+func TestTokenAuth(t *testing.T) {
+	hostcheck.RequireRoot(t)
+	pushing := true
+	r := startRegistry(t, func(req *http.Request) bool {
+		return pushing || req.Header.Get("Authorization") == "Bearer good-token"
+	})
+	r.token = func(w http.ResponseWriter, req *http.Request) {
+		if u, p, ok := req.BasicAuth(); !ok || u != "carol" || p != "pw" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"token": "good-token"}`)
+	}
+	r.challenge = `Bearer realm="http://` + r.host + `/token",service="test"`
+	r.push(t, "tok:1", imageOf(t, v1.Config{}, layerOf(t, "f", "t")))
+	pushing = false
+	s := newStore(t, r)
+	ctx := context.Background()
+	if err := s.Login(ctx, r.host, "carol", "wrong"); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("login with a wrong password: %v", err)
+	}
+	if err := s.Login(ctx, r.host, "carol", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pull(ctx, "tok:1", io.Discard, false); err != nil {
+		t.Fatal(err)
+	}
+}

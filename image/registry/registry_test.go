@@ -38,6 +38,11 @@ type testRegistry struct {
 	// garbles on the way out.
 	mu      sync.Mutex
 	corrupt string
+	// challenge is the WWW-Authenticate of a refused request (Basic by
+	// default); token, when set, serves /token (a Bearer realm must be on
+	// the registry's host: go-containerregistry refuses loopback others).
+	challenge string
+	token     http.HandlerFunc
 }
 
 func startRegistry(t *testing.T, auth func(*http.Request) bool) *testRegistry {
@@ -45,8 +50,16 @@ func startRegistry(t *testing.T, auth func(*http.Request) bool) *testRegistry {
 	r := &testRegistry{}
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if r.token != nil && req.URL.Path == "/token" {
+			r.token(w, req)
+			return
+		}
 		if auth != nil && !auth(req) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			challenge := r.challenge
+			if challenge == "" {
+				challenge = `Basic realm="test"`
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
