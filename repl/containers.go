@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,7 +65,9 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 	if err != nil {
 		return exitLookup, fmt.Errorf("ps: %w", err)
 	}
-	w := tabwriter.NewWriter(s.opts.Out, 0, 4, 3, ' ', 0)
+	// tabwriter writes cell by cell: buffered, the table is one write.
+	out := bufio.NewWriterSize(s.opts.Out, 64<<10)
+	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
 	if !c.Quiet {
 		fmt.Fprintln(w, "CONTAINER ID\tNAME\tCOMMAND\tCREATED\tSTATUS\tPID")
 	}
@@ -84,7 +87,10 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s ago\t%s\t%s\n", store.ShortID(ct.ID), ct.Name, quoteCommand(ct.Spec.Args),
 			humanDuration(now.Sub(ct.Created)), statusText(ct, now), pid)
 	}
-	return 0, w.Flush()
+	if err := w.Flush(); err != nil {
+		return exitLookup, err
+	}
+	return 0, out.Flush()
 }
 
 // quoteCommand is the COMMAND column: the words, cut to 24 characters.

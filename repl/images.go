@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -61,7 +62,9 @@ func (s *REPL) imagesCmd(_ context.Context, st *image.Store, c *cli.Command) (in
 	if err != nil {
 		return exitLookup, fmt.Errorf("images: %w", err)
 	}
-	w := tabwriter.NewWriter(s.opts.Out, 0, 4, 3, ' ', 0)
+	out := bufio.NewWriterSize(s.opts.Out, 64<<10) // one write, not one a cell
+	defer out.Flush()
+	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
 	switch {
 	case c.Quiet:
 	case c.Digests:

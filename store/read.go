@@ -32,7 +32,13 @@ func (s *Store) List() ([]*Container, error) {
 			ids = append(ids, e.Name())
 		}
 	}
-	// Reading is syscalls (three files a container): spread over the CPUs.
+	// Reading is syscalls (three files a container): spread over the CPUs,
+	// and opened relative to the store's directory (no path walk).
+	dir, err := unix.Open(s.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read the container store: %w", err)
+	}
+	defer unix.Close(dir)
 	all := make([]*Container, len(ids))
 	var wg sync.WaitGroup
 	workers := min(runtime.NumCPU(), len(ids))
@@ -42,7 +48,7 @@ func (s *Store) List() ([]*Container, error) {
 			defer wg.Done()
 			buf := make([]byte, 8<<10) // reused: decoding copies what it keeps
 			for i := w; i < len(ids); i += workers {
-				all[i], buf = s.loadWith(ids[i], buf)
+				all[i], buf = s.loadWith(dir, ids[i], buf)
 			}
 		}()
 	}
@@ -101,14 +107,19 @@ func (s *Store) Resolve(ref string) (*Container, error) {
 
 // load reads one container's files and derives its status.
 func (s *Store) load(id string) *Container {
-	c, _ := s.loadWith(id, nil)
+	c, _ := s.loadWith(unix.AT_FDCWD, id, nil)
 	return c
 }
 
-// loadWith is load reading into buf, which it returns (grown if needed).
-func (s *Store) loadWith(id string, buf []byte) (*Container, []byte) {
+// loadWith is load reading into buf, which it returns (grown if needed);
+// dir is the store's directory (or AT_FDCWD).
+func (s *Store) loadWith(dir int, id string, buf []byte) (*Container, []byte) {
 	c := &Container{Record: Record{ID: id, Name: "<unreadable>"}, Dir: s.Dir(id)}
-	b, err := readSmall(filepath.Join(c.Dir, "state.json"), buf)
+	base := c.Dir
+	if dir != unix.AT_FDCWD {
+		base = id
+	}
+	b, err := readSmall(dir, filepath.Join(base, "state.json"), buf)
 	buf = b[:cap(b)]
 	if err == nil {
 		var rec Record
@@ -122,7 +133,7 @@ func (s *Store) loadWith(id string, buf []byte) (*Container, []byte) {
 	if err != nil {
 		c.Broken = fmt.Errorf("unreadable state: %w", err)
 	}
-	if b, err := readSmall(filepath.Join(c.Dir, core.ExitFile), buf); err == nil {
+	if b, err := readSmall(dir, filepath.Join(base, core.ExitFile), buf); err == nil {
 		var e Exit
 		if json.Unmarshal(b, &e) == nil {
 			c.Exit = &e
@@ -161,15 +172,15 @@ func (c *Container) derive() {
 	}
 }
 
-// readSmall reads a small file into buf (grown if needed) in as few
+// readSmall reads a small file (path relative to dir) into buf (grown if needed) in as few
 // system calls as it takes: open, one read, close (os.ReadFile adds an
 // fstat and a read of EOF, and a buffer a file), which is most of what ps
 // costs.
-func readSmall(path string, buf []byte) ([]byte, error) {
+func readSmall(dir int, path string, buf []byte) ([]byte, error) {
 	if len(buf) == 0 {
 		buf = make([]byte, 8<<10)
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dir, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return buf[:0], &os.PathError{Op: "open", Path: path, Err: err}
 	}
