@@ -22,7 +22,8 @@ const RunUsage = "run [OPTIONS] IMAGE|COMMAND [ARG...]"
 // runFlagValues are the `run` flags that are parsed further after pflag.
 type runFlagValues struct {
 	env, volumes, devices, tmpfs, securityOpts []string
-	labels                                     []string
+	labels, dns, addHosts, publish             []string
+	network                                    string
 	hostname, rootfs, name, pull, entrypoint   string
 	rm, detach                                 bool
 	memory, cpus, pids, storage                string
@@ -59,6 +60,10 @@ func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (else ps -a lists it until rm)")
 	fs.BoolVarP(&v.detach, "detach", "d", false, "run in the background and print the container id; see logs, exec, stop")
 	fs.StringVar(&v.name, "name", "", "name the container `NAME` ([a-zA-Z0-9][a-zA-Z0-9_.-]*, unique)")
+	fs.StringVar(&v.network, "network", "", "`NET`: none (its own, only lo), host, container:NAME, ns:PATH, or a plugin's network (default $MYDOCKER_NETWORK, else none)")
+	fs.StringArrayVar(&v.dns, "dns", nil, "a nameserver `IP` for its /etc/resolv.conf (repeatable)")
+	fs.StringArrayVar(&v.addHosts, "add-host", nil, "a `NAME:IP` line for its /etc/hosts (repeatable)")
+	fs.StringArrayVarP(&v.publish, "publish", "p", nil, "publish `[HOSTIP:]HOSTPORT:PORT[/udp]` (repeatable; a plugin's network)")
 	fs.StringVar(&v.pull, "pull", PullMissing, "pull the image `WHEN`: missing, always or never")
 	fs.StringVar(&v.entrypoint, "entrypoint", "", "run `CMD` instead of the image's entrypoint (\"\" clears it)")
 	return fs
@@ -244,6 +249,30 @@ func (v *runFlagValues) apply(fs *pflag.FlagSet, s *core.Spec) error {
 			s.Labels = map[string]string{}
 		}
 		s.Labels[key] = value
+	}
+	network := v.network
+	if !fs.Changed("network") {
+		network = os.Getenv("MYDOCKER_NETWORK")
+	} else if network == "" {
+		return core.Invalidf("invalid --network: empty value")
+	}
+	if s.Network, err = core.ParseNetwork(network); err != nil {
+		return err
+	}
+	s.DNS = v.dns
+	for _, h := range v.addHosts {
+		line, err := core.ParseExtraHost(h)
+		if err != nil {
+			return err
+		}
+		s.ExtraHosts = append(s.ExtraHosts, line)
+	}
+	for _, p := range v.publish {
+		port, err := core.ParsePort(p)
+		if err != nil {
+			return err
+		}
+		s.Ports = append(s.Ports, port)
 	}
 	for _, o := range v.securityOpts {
 		if err := parseSecurityOpt(&s.Security, o); err != nil {

@@ -138,8 +138,7 @@ func (r *Runtime) startExec(ctx context.Context, c *container, steps []step, pid
 		return nil, err
 	}
 	defer sock.Close()
-	cmd := r.initCommand(childEnd)
-	cmd.SysProcAttr.Cloneflags = 0
+	cmd := r.initCommand(childEnd, 0)
 	cmd.ExtraFiles = append(cmd.ExtraFiles, pidfd)
 	p := &process{cmd: cmd}
 	if p.console, err = attach(cmd, c.spec, stdio, true); err != nil {

@@ -432,6 +432,7 @@ static int run_step(uint32_t i, struct step *s)
 			return -1;
 		return (parkfd = open(s->str[0], O_PATH | O_CLOEXEC)) < 0 ? -1 : 0;
 	case OP_PARK: return want(s, 0) ? do_park() : -1;
+	case OP_LINKUP: return init_linkup(s);
 	case OP_TOUCH: {
 		if (!want(s, 1))
 			return -1;

@@ -1,5 +1,5 @@
 // init.h is what the init's C files share: the step as parsed, and the
-// steps that live in init_security.c. Not part of the protocol (that is
+// steps that live in init_security.c and init_net.c. Not part of the protocol (that is
 // protocol.h).
 #ifndef MYDOCKER_INIT_H
 #define MYDOCKER_INIT_H
@@ -21,5 +21,8 @@ int init_capset(uint64_t mask);
 int init_capsets(struct step *s);
 int init_seccomp(struct step *s);
 int init_setattr(struct step *s);
+
+// The network steps (init_net.c).
+int init_linkup(struct step *s);
 
 #endif

@@ -46,11 +46,15 @@ func bootSequence(p bootPlan) []step {
 	// Join the container's cgroup first, so that its device rules and
 	// limits hold for everything after, then see it as the cgroup root.
 	add(cgroupSteps(p.c.procsFiles())...)
+	// Its network: another namespace joined, or lo up in its own, before
+	// /sys is mounted (sysfs shows the mounter's network namespace).
+	add(networkSteps(spec)...)
 	if !spec.OwnRoot() {
 		// The host's root, with a /proc for the new pid namespace.
 		if spec.ReadOnly {
 			add(step{op: opSetattr, flags: unix.MOUNT_ATTR_RDONLY, str: []string{"/"}, what: "make / read-only"})
 		}
+		add(hostEtcSteps(spec)...)
 		add(procSteps("/")...)
 		if !priv {
 			add(maskSteps("/")...)

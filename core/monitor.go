@@ -160,7 +160,7 @@ func monitorConfig(c *container, d Detached) ([]byte, error) {
 	if c.spec.Interactive {
 		keepStdin = "1"
 	}
-	strs := []string{strconv.Itoa(cloneFlags), d.Dir, strconv.FormatInt(logMax, 10), oom, keepStdin}
+	strs := []string{strconv.Itoa(int(c.spec.cloneFlags())), d.Dir, strconv.FormatInt(logMax, 10), oom, keepStdin}
 	dirs := c.cgroupDirs()
 	strs = append(append(strs, strconv.Itoa(len(dirs))), dirs...)
 	strs = append(append(strs, strconv.Itoa(len(d.Finish))), d.Finish...)

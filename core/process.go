@@ -61,7 +61,7 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 		return nil, err
 	}
 	defer sock.Close()
-	cmd := r.initCommand(childEnd)
+	cmd := r.initCommand(childEnd, spec.cloneFlags())
 	p := &process{cmd: cmd}
 	if p.console, err = attach(cmd, spec, stdio, spec.OwnRoot()); err != nil {
 		childEnd.Close()
@@ -130,15 +130,16 @@ func (r *Runtime) exe() string {
 	return r.Exe
 }
 
-// initCommand is the re-execution of this binary as the container's init.
-func (r *Runtime) initCommand(childEnd *os.File) *exec.Cmd {
+// initCommand is the re-execution of this binary as the container's init,
+// in new namespaces (CLONE_NEW* flags).
+func (r *Runtime) initCommand(childEnd *os.File, flags uintptr) *exec.Cmd {
 	return &exec.Cmd{
 		Path:       r.exe(),
 		Args:       []string{"mydocker", "init"},
 		Env:        []string{initFdEnv + "=3"},
 		ExtraFiles: []*os.File{childEnd},
 		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags,
+			Cloneflags: flags,
 			// The container must not outlive mydocker, however it ends.
 			Pdeathsig: syscall.SIGKILL,
 		},

@@ -50,6 +50,7 @@ const (
 	opPark       uint32 = C.OP_PARK
 	opTouch      uint32 = C.OP_TOUCH
 	opReset      uint32 = C.OP_RESET
+	opLinkup     uint32 = C.OP_LINKUP
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure

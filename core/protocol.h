@@ -67,6 +67,8 @@ enum {
 //                                                which may not allow those calls)
 // TOUCH       path                           mode; O_CREAT without truncating (a
 //                                                bind mount's file target)
+// LINKUP      interface name                 -   (bring it up: lo in a new network
+//                                                namespace)
 enum {
 	OP_MOUNT = 1,
 	OP_HOSTNAME = 2,
@@ -100,6 +102,7 @@ enum {
 	OP_PARK = 30,
 	OP_TOUCH = 31,
 	OP_RESET = 32,
+	OP_LINKUP = 33,
 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path

@@ -82,8 +82,10 @@ func layerSteps(spec *Spec) []step {
 		steps = append(steps, mkdirStep("upper/"+d, 0o755))
 	}
 	steps = append(steps, mkdirStep("upper/tmp", 0o1777))
-	hosts := fmt.Sprintf("127.0.0.1\tlocalhost %[1]s\n::1\tlocalhost ip6-localhost ip6-loopback %[1]s\n", spec.Hostname)
-	steps = append(steps, writeFileStep("upper/etc/hostname", spec.Hostname+"\n", 0o644), writeFileStep("upper/etc/hosts", hosts, 0o644))
+	files := etcFiles(spec)
+	for _, name := range etcFileNames {
+		steps = append(steps, writeFileStep("upper/etc/"+name, files[name], 0o644))
+	}
 	for _, v := range spec.Volumes {
 		steps = append(steps, mountPointSteps(v.Container, v.isDir())...)
 	}
@@ -92,6 +94,26 @@ func layerSteps(spec *Spec) []step {
 	}
 	return append(steps, mountStep("overlay", "merged", "overlay", 0, "lowerdir="+lowers+",upperdir=upper,workdir=work",
 		"mount the container's root (an overlay over --rootfs or the image)"))
+}
+
+// etcFileNames are the files etcFiles makes, in the order they are written.
+var etcFileNames = []string{"hostname", "hosts", "resolv.conf"}
+
+// hostEtcSteps give a container on the host's root its own /etc/hostname,
+// /etc/hosts and /etc/resolv.conf without touching the host's: written in
+// a small tmpfs on /proc (hidden by the container's /proc mounted next)
+// and bind-mounted over the host's files in the container's mount
+// namespace only. A file the host lacks is skipped.
+func hostEtcSteps(spec *Spec) []step {
+	steps := []step{mountStep("tmpfs", layersDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755,size=1m",
+		"mount a tmpfs for the container's /etc files")}
+	files := etcFiles(spec)
+	for _, name := range etcFileNames {
+		src := filepath.Join(layersDir, name)
+		steps = append(steps, writeFileStep(src, files[name], 0o644),
+			optional(mountStep(src, "/etc/"+name, "", unix.MS_BIND, "", "bind the container's /etc/"+name)))
+	}
+	return steps
 }
 
 // mountPointSteps creates a mount target in the upper layer, directory by

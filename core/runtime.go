@@ -221,5 +221,14 @@ func (r *Runtime) preClone(ctx context.Context, spec *Spec) error {
 			spec.Env = SetEnv(spec.Env, "HOSTNAME="+spec.Hostname)
 		}
 	}
-	return spec.Validate()
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	if n := spec.Network; n.Mode == NetworkJoin && n.Path == "" {
+		return invalidf("--network %s: the container's network namespace is unknown", n.Name)
+	}
+	if n := spec.Network; n.Mode == NetworkPlugin && r.Hooks == nil {
+		return invalidf("--network %s: no plugin is loaded to provide it (load a network plugin with --plugin)", n.Name)
+	}
+	return nil
 }

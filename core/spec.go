@@ -51,6 +51,13 @@ type Spec struct {
 	// Labels are the user's KEY=VALUE notes on the container (--label),
 	// for plugins.
 	Labels map[string]string
+	// Network is --network (network.go); the zero value is none.
+	Network Network
+	// DNS are --dns nameservers for /etc/resolv.conf; ExtraHosts are
+	// --add-host lines for /etc/hosts ("IP\tNAME", ParseExtraHost).
+	DNS, ExtraHosts []string
+	// Ports are -p: what a network plugin publishes on the host.
+	Ports []Port
 	// StorageSize bounds the container's writes to its root (the overlay's
 	// upper layer, a tmpfs) and each --tmpfs without a size: 0 means the
 	// default, the smaller of Limits.Memory and DefaultStorageSize.
@@ -166,6 +173,9 @@ func (s *Spec) Validate() error {
 		}
 	}
 	if err := s.validateRootfs(); err != nil {
+		return err
+	}
+	if err := s.validateNetwork(); err != nil {
 		return err
 	}
 	if err := s.Security.validate(); err != nil {

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mydocker/mydocker/core"
@@ -64,6 +65,9 @@ func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, std
 	self, err := core.ProcStartTime(os.Getpid())
 	if err != nil {
 		return core.ExitRuntimeError, fmt.Errorf("read this process's start time: %w", err)
+	}
+	if err := m.resolveNetwork(spec); err != nil {
+		return core.ExitRuntimeError, err
 	}
 	release := func() {}
 	if opts.Image != nil {
@@ -123,6 +127,25 @@ func (m *Manager) runDetached(ctx context.Context, rec *store.Record, stdio core
 		rec.Monitor, rec.MonitorStart = st.Monitor, mst
 	}
 	return 0, m.started(rec, st.Pid)
+}
+
+// resolveNetwork finds the network namespace of --network container:NAME:
+// that of NAME's PID 1, which must be running.
+func (m *Manager) resolveNetwork(spec *core.Spec) error {
+	n := &spec.Network
+	ref, ok := strings.CutPrefix(n.Name, "container:")
+	if n.Mode != core.NetworkJoin || !ok {
+		return nil
+	}
+	c, err := m.Store.Resolve(ref)
+	if err != nil {
+		return fmt.Errorf("--network %s: %w", n.Name, err)
+	}
+	if !c.Running() {
+		return fmt.Errorf("--network %s: container %s is not running", n.Name, ref)
+	}
+	n.Path = fmt.Sprintf("/proc/%d/ns/net", c.Pid)
+	return nil
 }
 
 // started records that the container's command runs as pid.

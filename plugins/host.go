@@ -236,6 +236,13 @@ func toSDK(spec *core.Spec, rootfs string) sdk.Spec {
 	for _, v := range spec.Volumes {
 		s.Volumes = append(s.Volumes, sdk.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
 	}
+	s.Network, s.DNS, s.ExtraHosts = spec.Network.Name, slices.Clone(spec.DNS), slices.Clone(spec.ExtraHosts)
+	if s.Network == "" {
+		s.Network = core.NetworkNone
+	}
+	for _, p := range spec.Ports {
+		s.Ports = append(s.Ports, sdk.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	}
 	return s
 }
 

@@ -52,6 +52,10 @@ type Spec struct {
 	Privileged    bool                   `protobuf:"varint,14,opt,name=privileged,proto3" json:"privileged,omitempty"`                                                                  // --privileged
 	Image         string                 `protobuf:"bytes,15,opt,name=image,proto3" json:"image,omitempty"`                                                                             // the image's reference ("" without one)
 	ImageDigest   string                 `protobuf:"bytes,16,opt,name=image_digest,json=imageDigest,proto3" json:"image_digest,omitempty"`                                              // its manifest digest, sha256:...
+	Network       string                 `protobuf:"bytes,17,opt,name=network,proto3" json:"network,omitempty"`                                                                         // --network: none, host, container:NAME, ns:PATH, or a network's name
+	Dns           []string               `protobuf:"bytes,18,rep,name=dns,proto3" json:"dns,omitempty"`                                                                                 // --dns nameservers
+	ExtraHosts    []string               `protobuf:"bytes,19,rep,name=extra_hosts,json=extraHosts,proto3" json:"extra_hosts,omitempty"`                                                 // --add-host, as /etc/hosts lines ("IP\tNAME")
+	Ports         []*Port                `protobuf:"bytes,20,rep,name=ports,proto3" json:"ports,omitempty"`                                                                             // -p
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -198,6 +202,103 @@ func (x *Spec) GetImageDigest() string {
 	return ""
 }
 
+func (x *Spec) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *Spec) GetDns() []string {
+	if x != nil {
+		return x.Dns
+	}
+	return nil
+}
+
+func (x *Spec) GetExtraHosts() []string {
+	if x != nil {
+		return x.ExtraHosts
+	}
+	return nil
+}
+
+func (x *Spec) GetPorts() []*Port {
+	if x != nil {
+		return x.Ports
+	}
+	return nil
+}
+
+// Port is one -p: a port to publish on the host.
+type Port struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HostIp        string                 `protobuf:"bytes,1,opt,name=host_ip,json=hostIp,proto3" json:"host_ip,omitempty"` // "" for every address
+	HostPort      uint32                 `protobuf:"varint,2,opt,name=host_port,json=hostPort,proto3" json:"host_port,omitempty"`
+	ContainerPort uint32                 `protobuf:"varint,3,opt,name=container_port,json=containerPort,proto3" json:"container_port,omitempty"`
+	Protocol      string                 `protobuf:"bytes,4,opt,name=protocol,proto3" json:"protocol,omitempty"` // "tcp" or "udp"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Port) Reset() {
+	*x = Port{}
+	mi := &file_hooks_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Port) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Port) ProtoMessage() {}
+
+func (x *Port) ProtoReflect() protoreflect.Message {
+	mi := &file_hooks_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Port.ProtoReflect.Descriptor instead.
+func (*Port) Descriptor() ([]byte, []int) {
+	return file_hooks_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Port) GetHostIp() string {
+	if x != nil {
+		return x.HostIp
+	}
+	return ""
+}
+
+func (x *Port) GetHostPort() uint32 {
+	if x != nil {
+		return x.HostPort
+	}
+	return 0
+}
+
+func (x *Port) GetContainerPort() uint32 {
+	if x != nil {
+		return x.ContainerPort
+	}
+	return 0
+}
+
+func (x *Port) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
 // Volume is a host path bind-mounted into the container.
 type Volume struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -210,7 +311,7 @@ type Volume struct {
 
 func (x *Volume) Reset() {
 	*x = Volume{}
-	mi := &file_hooks_proto_msgTypes[1]
+	mi := &file_hooks_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +323,7 @@ func (x *Volume) String() string {
 func (*Volume) ProtoMessage() {}
 
 func (x *Volume) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[1]
+	mi := &file_hooks_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,7 +336,7 @@ func (x *Volume) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Volume.ProtoReflect.Descriptor instead.
 func (*Volume) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{1}
+	return file_hooks_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Volume) GetHost() string {
@@ -271,7 +372,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_hooks_proto_msgTypes[2]
+	mi := &file_hooks_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +384,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[2]
+	mi := &file_hooks_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +397,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{2}
+	return file_hooks_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Limits) GetMemoryBytes() int64 {
@@ -334,7 +435,7 @@ type State struct {
 
 func (x *State) Reset() {
 	*x = State{}
-	mi := &file_hooks_proto_msgTypes[3]
+	mi := &file_hooks_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +447,7 @@ func (x *State) String() string {
 func (*State) ProtoMessage() {}
 
 func (x *State) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[3]
+	mi := &file_hooks_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +460,7 @@ func (x *State) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use State.ProtoReflect.Descriptor instead.
 func (*State) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{3}
+	return file_hooks_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *State) GetId() string {
@@ -416,7 +517,7 @@ type StopState struct {
 
 func (x *StopState) Reset() {
 	*x = StopState{}
-	mi := &file_hooks_proto_msgTypes[4]
+	mi := &file_hooks_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +529,7 @@ func (x *StopState) String() string {
 func (*StopState) ProtoMessage() {}
 
 func (x *StopState) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[4]
+	mi := &file_hooks_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +542,7 @@ func (x *StopState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopState.ProtoReflect.Descriptor instead.
 func (*StopState) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{4}
+	return file_hooks_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StopState) GetId() string {
@@ -502,7 +603,7 @@ type PostStopRequest struct {
 
 func (x *PostStopRequest) Reset() {
 	*x = PostStopRequest{}
-	mi := &file_hooks_proto_msgTypes[5]
+	mi := &file_hooks_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -514,7 +615,7 @@ func (x *PostStopRequest) String() string {
 func (*PostStopRequest) ProtoMessage() {}
 
 func (x *PostStopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[5]
+	mi := &file_hooks_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -527,7 +628,7 @@ func (x *PostStopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostStopRequest.ProtoReflect.Descriptor instead.
 func (*PostStopRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{5}
+	return file_hooks_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PostStopRequest) GetState() *StopState {
@@ -545,7 +646,7 @@ type PostStopResponse struct {
 
 func (x *PostStopResponse) Reset() {
 	*x = PostStopResponse{}
-	mi := &file_hooks_proto_msgTypes[6]
+	mi := &file_hooks_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +658,7 @@ func (x *PostStopResponse) String() string {
 func (*PostStopResponse) ProtoMessage() {}
 
 func (x *PostStopResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[6]
+	mi := &file_hooks_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +671,7 @@ func (x *PostStopResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostStopResponse.ProtoReflect.Descriptor instead.
 func (*PostStopResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{6}
+	return file_hooks_proto_rawDescGZIP(), []int{7}
 }
 
 type PreCloneRequest struct {
@@ -582,7 +683,7 @@ type PreCloneRequest struct {
 
 func (x *PreCloneRequest) Reset() {
 	*x = PreCloneRequest{}
-	mi := &file_hooks_proto_msgTypes[7]
+	mi := &file_hooks_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -594,7 +695,7 @@ func (x *PreCloneRequest) String() string {
 func (*PreCloneRequest) ProtoMessage() {}
 
 func (x *PreCloneRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[7]
+	mi := &file_hooks_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -607,7 +708,7 @@ func (x *PreCloneRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreCloneRequest.ProtoReflect.Descriptor instead.
 func (*PreCloneRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{7}
+	return file_hooks_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PreCloneRequest) GetSpec() *Spec {
@@ -631,7 +732,7 @@ type PreCloneResponse struct {
 
 func (x *PreCloneResponse) Reset() {
 	*x = PreCloneResponse{}
-	mi := &file_hooks_proto_msgTypes[8]
+	mi := &file_hooks_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +744,7 @@ func (x *PreCloneResponse) String() string {
 func (*PreCloneResponse) ProtoMessage() {}
 
 func (x *PreCloneResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[8]
+	mi := &file_hooks_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +757,7 @@ func (x *PreCloneResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreCloneResponse.ProtoReflect.Descriptor instead.
 func (*PreCloneResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{8}
+	return file_hooks_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PreCloneResponse) GetSpec() *Spec {
@@ -687,7 +788,7 @@ type SpecEdit struct {
 
 func (x *SpecEdit) Reset() {
 	*x = SpecEdit{}
-	mi := &file_hooks_proto_msgTypes[9]
+	mi := &file_hooks_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +800,7 @@ func (x *SpecEdit) String() string {
 func (*SpecEdit) ProtoMessage() {}
 
 func (x *SpecEdit) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[9]
+	mi := &file_hooks_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +813,7 @@ func (x *SpecEdit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecEdit.ProtoReflect.Descriptor instead.
 func (*SpecEdit) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{9}
+	return file_hooks_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SpecEdit) GetArgs() *StringList {
@@ -753,7 +854,7 @@ type StringList struct {
 
 func (x *StringList) Reset() {
 	*x = StringList{}
-	mi := &file_hooks_proto_msgTypes[10]
+	mi := &file_hooks_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +866,7 @@ func (x *StringList) String() string {
 func (*StringList) ProtoMessage() {}
 
 func (x *StringList) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[10]
+	mi := &file_hooks_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +879,7 @@ func (x *StringList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StringList.ProtoReflect.Descriptor instead.
 func (*StringList) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{10}
+	return file_hooks_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StringList) GetValues() []string {
@@ -797,7 +898,7 @@ type PostMountRequest struct {
 
 func (x *PostMountRequest) Reset() {
 	*x = PostMountRequest{}
-	mi := &file_hooks_proto_msgTypes[11]
+	mi := &file_hooks_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +910,7 @@ func (x *PostMountRequest) String() string {
 func (*PostMountRequest) ProtoMessage() {}
 
 func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[11]
+	mi := &file_hooks_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +923,7 @@ func (x *PostMountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountRequest.ProtoReflect.Descriptor instead.
 func (*PostMountRequest) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{11}
+	return file_hooks_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PostMountRequest) GetState() *State {
@@ -840,7 +941,7 @@ type PostMountResponse struct {
 
 func (x *PostMountResponse) Reset() {
 	*x = PostMountResponse{}
-	mi := &file_hooks_proto_msgTypes[12]
+	mi := &file_hooks_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +953,7 @@ func (x *PostMountResponse) String() string {
 func (*PostMountResponse) ProtoMessage() {}
 
 func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_hooks_proto_msgTypes[12]
+	mi := &file_hooks_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,14 +966,14 @@ func (x *PostMountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostMountResponse.ProtoReflect.Descriptor instead.
 func (*PostMountResponse) Descriptor() ([]byte, []int) {
-	return file_hooks_proto_rawDescGZIP(), []int{12}
+	return file_hooks_proto_rawDescGZIP(), []int{13}
 }
 
 var File_hooks_proto protoreflect.FileDescriptor
 
 const file_hooks_proto_rawDesc = "" +
 	"\n" +
-	"\vhooks.proto\x12\x11mydocker.hooks.v1\"\xb2\x04\n" +
+	"\vhooks.proto\x12\x11mydocker.hooks.v1\"\xae\x05\n" +
 	"\x04Spec\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04args\x18\x02 \x03(\tR\x04args\x12\x10\n" +
@@ -892,10 +993,20 @@ const file_hooks_proto_rawDesc = "" +
 	"privileged\x18\x0e \x01(\bR\n" +
 	"privileged\x12\x14\n" +
 	"\x05image\x18\x0f \x01(\tR\x05image\x12!\n" +
-	"\fimage_digest\x18\x10 \x01(\tR\vimageDigest\x1a9\n" +
+	"\fimage_digest\x18\x10 \x01(\tR\vimageDigest\x12\x18\n" +
+	"\anetwork\x18\x11 \x01(\tR\anetwork\x12\x10\n" +
+	"\x03dns\x18\x12 \x03(\tR\x03dns\x12\x1f\n" +
+	"\vextra_hosts\x18\x13 \x03(\tR\n" +
+	"extraHosts\x12-\n" +
+	"\x05ports\x18\x14 \x03(\v2\x17.mydocker.hooks.v1.PortR\x05ports\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x7f\n" +
+	"\x04Port\x12\x17\n" +
+	"\ahost_ip\x18\x01 \x01(\tR\x06hostIp\x12\x1b\n" +
+	"\thost_port\x18\x02 \x01(\rR\bhostPort\x12%\n" +
+	"\x0econtainer_port\x18\x03 \x01(\rR\rcontainerPort\x12\x1a\n" +
+	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"W\n" +
 	"\x06Volume\x12\x12\n" +
 	"\x04host\x18\x01 \x01(\tR\x04host\x12\x1c\n" +
 	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1b\n" +
@@ -962,49 +1073,51 @@ func file_hooks_proto_rawDescGZIP() []byte {
 	return file_hooks_proto_rawDescData
 }
 
-var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_hooks_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_hooks_proto_goTypes = []any{
 	(*Spec)(nil),              // 0: mydocker.hooks.v1.Spec
-	(*Volume)(nil),            // 1: mydocker.hooks.v1.Volume
-	(*Limits)(nil),            // 2: mydocker.hooks.v1.Limits
-	(*State)(nil),             // 3: mydocker.hooks.v1.State
-	(*StopState)(nil),         // 4: mydocker.hooks.v1.StopState
-	(*PostStopRequest)(nil),   // 5: mydocker.hooks.v1.PostStopRequest
-	(*PostStopResponse)(nil),  // 6: mydocker.hooks.v1.PostStopResponse
-	(*PreCloneRequest)(nil),   // 7: mydocker.hooks.v1.PreCloneRequest
-	(*PreCloneResponse)(nil),  // 8: mydocker.hooks.v1.PreCloneResponse
-	(*SpecEdit)(nil),          // 9: mydocker.hooks.v1.SpecEdit
-	(*StringList)(nil),        // 10: mydocker.hooks.v1.StringList
-	(*PostMountRequest)(nil),  // 11: mydocker.hooks.v1.PostMountRequest
-	(*PostMountResponse)(nil), // 12: mydocker.hooks.v1.PostMountResponse
-	nil,                       // 13: mydocker.hooks.v1.Spec.LabelsEntry
-	nil,                       // 14: mydocker.hooks.v1.State.NamespacesEntry
+	(*Port)(nil),              // 1: mydocker.hooks.v1.Port
+	(*Volume)(nil),            // 2: mydocker.hooks.v1.Volume
+	(*Limits)(nil),            // 3: mydocker.hooks.v1.Limits
+	(*State)(nil),             // 4: mydocker.hooks.v1.State
+	(*StopState)(nil),         // 5: mydocker.hooks.v1.StopState
+	(*PostStopRequest)(nil),   // 6: mydocker.hooks.v1.PostStopRequest
+	(*PostStopResponse)(nil),  // 7: mydocker.hooks.v1.PostStopResponse
+	(*PreCloneRequest)(nil),   // 8: mydocker.hooks.v1.PreCloneRequest
+	(*PreCloneResponse)(nil),  // 9: mydocker.hooks.v1.PreCloneResponse
+	(*SpecEdit)(nil),          // 10: mydocker.hooks.v1.SpecEdit
+	(*StringList)(nil),        // 11: mydocker.hooks.v1.StringList
+	(*PostMountRequest)(nil),  // 12: mydocker.hooks.v1.PostMountRequest
+	(*PostMountResponse)(nil), // 13: mydocker.hooks.v1.PostMountResponse
+	nil,                       // 14: mydocker.hooks.v1.Spec.LabelsEntry
+	nil,                       // 15: mydocker.hooks.v1.State.NamespacesEntry
 }
 var file_hooks_proto_depIdxs = []int32{
-	1,  // 0: mydocker.hooks.v1.Spec.volumes:type_name -> mydocker.hooks.v1.Volume
-	2,  // 1: mydocker.hooks.v1.Spec.limits:type_name -> mydocker.hooks.v1.Limits
-	13, // 2: mydocker.hooks.v1.Spec.labels:type_name -> mydocker.hooks.v1.Spec.LabelsEntry
-	0,  // 3: mydocker.hooks.v1.State.spec:type_name -> mydocker.hooks.v1.Spec
-	14, // 4: mydocker.hooks.v1.State.namespaces:type_name -> mydocker.hooks.v1.State.NamespacesEntry
-	0,  // 5: mydocker.hooks.v1.StopState.spec:type_name -> mydocker.hooks.v1.Spec
-	4,  // 6: mydocker.hooks.v1.PostStopRequest.state:type_name -> mydocker.hooks.v1.StopState
-	0,  // 7: mydocker.hooks.v1.PreCloneRequest.spec:type_name -> mydocker.hooks.v1.Spec
-	0,  // 8: mydocker.hooks.v1.PreCloneResponse.spec:type_name -> mydocker.hooks.v1.Spec
-	9,  // 9: mydocker.hooks.v1.PreCloneResponse.edit:type_name -> mydocker.hooks.v1.SpecEdit
-	10, // 10: mydocker.hooks.v1.SpecEdit.args:type_name -> mydocker.hooks.v1.StringList
-	10, // 11: mydocker.hooks.v1.SpecEdit.env:type_name -> mydocker.hooks.v1.StringList
-	3,  // 12: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
-	7,  // 13: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
-	11, // 14: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
-	5,  // 15: mydocker.hooks.v1.Hooks.PostStop:input_type -> mydocker.hooks.v1.PostStopRequest
-	8,  // 16: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
-	12, // 17: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
-	6,  // 18: mydocker.hooks.v1.Hooks.PostStop:output_type -> mydocker.hooks.v1.PostStopResponse
-	16, // [16:19] is the sub-list for method output_type
-	13, // [13:16] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	2,  // 0: mydocker.hooks.v1.Spec.volumes:type_name -> mydocker.hooks.v1.Volume
+	3,  // 1: mydocker.hooks.v1.Spec.limits:type_name -> mydocker.hooks.v1.Limits
+	14, // 2: mydocker.hooks.v1.Spec.labels:type_name -> mydocker.hooks.v1.Spec.LabelsEntry
+	1,  // 3: mydocker.hooks.v1.Spec.ports:type_name -> mydocker.hooks.v1.Port
+	0,  // 4: mydocker.hooks.v1.State.spec:type_name -> mydocker.hooks.v1.Spec
+	15, // 5: mydocker.hooks.v1.State.namespaces:type_name -> mydocker.hooks.v1.State.NamespacesEntry
+	0,  // 6: mydocker.hooks.v1.StopState.spec:type_name -> mydocker.hooks.v1.Spec
+	5,  // 7: mydocker.hooks.v1.PostStopRequest.state:type_name -> mydocker.hooks.v1.StopState
+	0,  // 8: mydocker.hooks.v1.PreCloneRequest.spec:type_name -> mydocker.hooks.v1.Spec
+	0,  // 9: mydocker.hooks.v1.PreCloneResponse.spec:type_name -> mydocker.hooks.v1.Spec
+	10, // 10: mydocker.hooks.v1.PreCloneResponse.edit:type_name -> mydocker.hooks.v1.SpecEdit
+	11, // 11: mydocker.hooks.v1.SpecEdit.args:type_name -> mydocker.hooks.v1.StringList
+	11, // 12: mydocker.hooks.v1.SpecEdit.env:type_name -> mydocker.hooks.v1.StringList
+	4,  // 13: mydocker.hooks.v1.PostMountRequest.state:type_name -> mydocker.hooks.v1.State
+	8,  // 14: mydocker.hooks.v1.Hooks.PreClone:input_type -> mydocker.hooks.v1.PreCloneRequest
+	12, // 15: mydocker.hooks.v1.Hooks.PostMount:input_type -> mydocker.hooks.v1.PostMountRequest
+	6,  // 16: mydocker.hooks.v1.Hooks.PostStop:input_type -> mydocker.hooks.v1.PostStopRequest
+	9,  // 17: mydocker.hooks.v1.Hooks.PreClone:output_type -> mydocker.hooks.v1.PreCloneResponse
+	13, // 18: mydocker.hooks.v1.Hooks.PostMount:output_type -> mydocker.hooks.v1.PostMountResponse
+	7,  // 19: mydocker.hooks.v1.Hooks.PostStop:output_type -> mydocker.hooks.v1.PostStopResponse
+	17, // [17:20] is the sub-list for method output_type
+	14, // [14:17] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_hooks_proto_init() }
@@ -1012,14 +1125,14 @@ func file_hooks_proto_init() {
 	if File_hooks_proto != nil {
 		return
 	}
-	file_hooks_proto_msgTypes[9].OneofWrappers = []any{}
+	file_hooks_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hooks_proto_rawDesc), len(file_hooks_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

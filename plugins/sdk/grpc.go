@@ -200,9 +200,14 @@ func specToProto(s *Spec) *hookspb.Spec {
 	p := &hookspb.Spec{Id: s.ID, Args: s.Args, Env: s.Env, Hostname: s.Hostname, Rootfs: s.Rootfs,
 		Limits: &hookspb.Limits{MemoryBytes: s.Limits.MemoryBytes, Cpus: s.Limits.CPUs, Pids: s.Limits.Pids},
 		Tty:    s.TTY, Interactive: s.Interactive, User: s.User, Capabilities: s.Capabilities, Labels: s.Labels,
-		ReadOnly: s.ReadOnly, Privileged: s.Privileged, Image: s.Image, ImageDigest: s.ImageDigest}
+		ReadOnly: s.ReadOnly, Privileged: s.Privileged, Image: s.Image, ImageDigest: s.ImageDigest,
+		Network: s.Network, Dns: s.DNS, ExtraHosts: s.ExtraHosts}
 	for _, v := range s.Volumes {
 		p.Volumes = append(p.Volumes, &hookspb.Volume{Host: v.Host, Container: v.Container, ReadOnly: v.ReadOnly})
+	}
+	for _, port := range s.Ports {
+		p.Ports = append(p.Ports, &hookspb.Port{HostIp: port.HostIP, HostPort: uint32(port.HostPort),
+			ContainerPort: uint32(port.ContainerPort), Protocol: port.Protocol})
 	}
 	return p
 }
@@ -213,9 +218,13 @@ func specFromProto(p *hookspb.Spec) Spec {
 		Limits: Limits{MemoryBytes: l.GetMemoryBytes(), CPUs: l.GetCpus(), Pids: l.GetPids()},
 		TTY:    p.GetTty(), Interactive: p.GetInteractive(), User: p.GetUser(), Capabilities: p.GetCapabilities(),
 		Labels: p.GetLabels(), ReadOnly: p.GetReadOnly(), Privileged: p.GetPrivileged(),
-		Image: p.GetImage(), ImageDigest: p.GetImageDigest()}
+		Image: p.GetImage(), ImageDigest: p.GetImageDigest(), Network: p.GetNetwork(), DNS: p.GetDns(), ExtraHosts: p.GetExtraHosts()}
 	for _, v := range p.GetVolumes() {
 		s.Volumes = append(s.Volumes, Volume{Host: v.GetHost(), Container: v.GetContainer(), ReadOnly: v.GetReadOnly()})
+	}
+	for _, port := range p.GetPorts() {
+		s.Ports = append(s.Ports, Port{HostIP: port.GetHostIp(), HostPort: uint16(port.GetHostPort()),
+			ContainerPort: uint16(port.GetContainerPort()), Protocol: port.GetProtocol()})
 	}
 	return s
 }

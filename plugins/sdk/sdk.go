@@ -52,6 +52,24 @@ type Spec struct {
 	// layers are its root; Rootfs is "" in pre-clone), "" without one;
 	// ImageDigest its manifest digest.
 	Image, ImageDigest string
+	// Network is --network: "none" (its own namespace, only lo), "host",
+	// "container:NAME", "ns:PATH", or the name of a network a plugin
+	// provides (its own namespace, for the plugin to configure at
+	// post-mount). DNS, ExtraHosts ("IP\tNAME" lines) and Ports (-p) are
+	// what the user asked of it; mydocker writes /etc/resolv.conf and
+	// /etc/hosts itself.
+	Network    string
+	DNS        []string
+	ExtraHosts []string
+	Ports      []Port
+}
+
+// Port is one -p: a port to publish on the host.
+type Port struct {
+	HostIP        string // "" for every address
+	HostPort      uint16
+	ContainerPort uint16
+	Protocol      string // "tcp" or "udp"
 }
 
 // Volume is a host path bind-mounted into the container (-v).
