@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mydocker/mydocker/cli"
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/image"
 	"github.com/mydocker/mydocker/store"
 )
 
 func TestComplete(t *testing.T) {
-	c := &completer{flags: newCompleter().flags}
+	c := &completer{flags: cli.RunFlagHelp()} // no background PATH scan to outlive the test
 	c.executables.Store(&[]string{"sh", "sha256sum", "sleep", "true"})
 	tests := []struct {
 		before string
@@ -29,8 +30,8 @@ func TestComplete(t *testing.T) {
 		{"p", []string{"ps", "pull", "plugins"}},
 		{"help r", []string{"run", "rm", "rmi"}},
 		{"run --h", []string{"--hostname"}},
-		{"run -", []string{"--cap-add", "--cap-drop", "--cpus", "--debug", "-d", "--detach", "--device", "--entrypoint", "-e", "--env", "-h", "--hostname", "-i", "--interactive",
-			"-l", "--label", "-m", "--memory", "--name", "--pids-limit", "--privileged", "--pull", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
+		{"run -", []string{"--add-host", "--cap-add", "--cap-drop", "--cpus", "--debug", "-d", "--detach", "--device", "--dns", "--entrypoint", "-e", "--env", "-h", "--hostname", "-i", "--interactive",
+			"-l", "--label", "-m", "--memory", "--name", "--network", "--pids-limit", "--privileged", "-p", "--publish", "--pull", "--read-only", "--rm", "--rootfs", "--security-opt", "--storage-size", "--tmpfs",
 			"-t", "--tty", "-u", "--user", "-v", "--volume", "-w", "--workdir"}},
 		{"run -m 64m s", []string{"sh", "sha256sum", "sleep"}},
 		{"run -v /a:/b ", nil},
@@ -59,7 +60,7 @@ func TestCompleteRootfsDirectory(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "busybox", "bin"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "buildroot"), 0o755)
 	os.WriteFile(filepath.Join(dir, "bundle.tar"), nil, 0o644)
-	c := &completer{flags: newCompleter().flags}
+	c := &completer{flags: cli.RunFlagHelp()} // no background PATH scan to outlive the test
 	var got []string
 	for _, s := range c.complete("run -ti --rootfs " + dir + "/bu") {
 		got = append(got, s.text)
@@ -89,7 +90,7 @@ func TestCompleteCommandInRootfs(t *testing.T) {
 	os.Symlink("/bin/busybox", filepath.Join(root, "bin", "sleep")) // not followed on the host
 	os.WriteFile(filepath.Join(root, "usr", "local", "bin", "shinyapp"), nil, 0o755)
 	os.WriteFile(filepath.Join(root, "bin", "shnotexec"), nil, 0o644)
-	c := newCompleter()
+	c := &completer{flags: cli.RunFlagHelp()}
 	line := "run --rootfs " + root + " s"
 	var got []string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -113,7 +114,7 @@ func texts(s []suggestion) []string {
 // BenchmarkCompleteKeystroke is the completer's share of a keystroke with
 // a 2,000-program PATH (the target: a redraw under 16 ms).
 func BenchmarkCompleteKeystroke(b *testing.B) {
-	c := &completer{flags: newCompleter().flags}
+	c := &completer{flags: cli.RunFlagHelp()} // no background PATH scan to outlive the test
 	names := make([]string, 2000)
 	for i := range names {
 		names[i] = fmt.Sprintf("s%04d-program", i)
@@ -165,14 +166,13 @@ func TestCompleteImages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(index), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &completer{flags: newCompleter().flags, images: &image.Store{Root: dir, Registries: image.Registries{Default: "reg:5000"}}}
+	c := &completer{flags: cli.RunFlagHelp(), images: &image.Store{Root: dir, Registries: image.Registries{Default: "reg:5000"}}}
 	c.executables.Store(&[]string{"bash"})
 	tests := []struct {
 		before string
 		want   []string
 	}{
 		{"run b", []string{"busybox:latest", "bash"}},
-		{"run --rootfs / b", nil}, // the rootfs's PATH, still being scanned
 		{"rmi b", []string{"busybox:latest"}},
 		{"tag busybox:latest b", nil},
 		{"pull b", nil},

@@ -2,6 +2,9 @@
 // container's namespaces without running in the container: its post-mount
 // hook enters the container's network namespace through /proc/<pid>/ns/net
 // and brings the loopback interface up, so `ping 127.0.0.1` works there.
+// (mydocker now brings lo up itself in a container's own network namespace;
+// this stays the smallest example of a plugin acting in a container's
+// namespace from the host side, which is what a network plugin does.)
 // Build: go build -o netlo ./plugins/examples/netlo
 package main
 
