@@ -96,6 +96,10 @@ func run(args []string) int {
 		g.imageRoot = image.RootFor(g.root, store.DefaultRoot)
 	}
 	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish, Images: image.New(g.imageRoot)}
+	var closeNetwork func()
+	containers.NetworkPlugin, closeNetwork = networkPlugins(g)
+	containers.NetworkPrune = networkPrune
+	defer closeNetwork()
 	ctx := context.Background()
 	if fs.NArg() == 2 && fs.Arg(0) == finishCommand {
 		if err := containers.Finish(ctx, fs.Arg(1)); err != nil {

@@ -142,8 +142,8 @@ func ParseCommand(name string, args []string) (*Command, error) {
 	case spec.max >= 0 && len(c.Refs) > spec.max:
 		return nil, core.Invalidf("too many arguments (usage: %s)", spec.usage)
 	}
-	if name == "image" && c.Refs[0] != "prune" {
-		return nil, core.Invalidf("unknown image command %q (usage: %s)", c.Refs[0], spec.usage)
+	if (name == "image" || name == "network") && c.Refs[0] != "prune" {
+		return nil, core.Invalidf("unknown %s command %q (usage: %s)", name, c.Refs[0], spec.usage)
 	}
 	var err error
 	if v.tail != "all" && v.tail != "" {

@@ -26,7 +26,8 @@ var imageCommands = map[string]commandSpec{
 		fs.StringVarP(&c.Password, "password", "p", "", "the `PASSWORD` (visible in ps and history: prefer --password-stdin)")
 		fs.BoolVar(&c.PasswordStdin, "password-stdin", false, "read the password from stdin")
 	}},
-	"logout": {"logout REGISTRY", 1, 1, nil},
+	"logout":  {"logout REGISTRY", 1, 1, nil},
+	"network": {"network prune", 1, 1, nil},
 }
 
 func init() {

@@ -42,6 +42,13 @@ type Manager struct {
 	FinishArgs []string
 	// Images is the image store runs from an image use; nil: none.
 	Images *image.Store
+	// NetworkPlugin, when set, provides the hooks of a plugin's network
+	// (--network bridge) for a run when no plugins are loaded, and the
+	// global flags that load it again for the run's _finish.
+	NetworkPlugin func(name string) (core.Hooks, []string, error)
+	// NetworkPrune removes what the bundled network plugin made, once no
+	// container uses it (`network prune`).
+	NetworkPrune func() error
 }
 
 // RunOptions are run's flags about the container as an object, beside its
@@ -77,11 +84,17 @@ func (m *Manager) Run(ctx context.Context, spec *core.Spec, opts RunOptions, std
 	}
 	rec := &store.Record{ID: spec.ID, Name: opts.Name, Spec: *spec, Created: time.Now().UTC(),
 		Detached: opts.Detach, AutoRemove: opts.Remove, Owner: os.Getpid(), OwnerStart: self}
+	mm, err := m.forNetwork(spec)
+	if err != nil {
+		release()
+		return core.ExitRuntimeError, err
+	}
 	err = m.Store.Create(rec)
 	release() // recorded: rmi and prune now see what it uses
 	if err != nil {
 		return core.ExitRuntimeError, err
 	}
+	m = mm
 	if opts.Detach {
 		return m.runDetached(ctx, rec, stdio)
 	}
@@ -127,6 +140,24 @@ func (m *Manager) runDetached(ctx context.Context, rec *store.Record, stdio core
 		rec.Monitor, rec.MonitorStart = st.Monitor, mst
 	}
 	return 0, m.started(rec, st.Pid)
+}
+
+// forNetwork is m, or for a plugin's network when no plugins are loaded, m
+// with the hooks of the plugin that provides it (NetworkPlugin).
+func (m *Manager) forNetwork(spec *core.Spec) (*Manager, error) {
+	if spec.Network.Mode != core.NetworkPlugin || m.Runtime.Hooks != nil || m.NetworkPlugin == nil {
+		return m, nil
+	}
+	hooks, flags, err := m.NetworkPlugin(spec.Network.Name)
+	if err != nil {
+		return nil, err
+	}
+	mm, rt := *m, *m.Runtime
+	rt.Hooks, mm.Runtime = hooks, &rt
+	if len(m.FinishArgs) > 0 {
+		mm.FinishArgs = append(append([]string{m.FinishArgs[0]}, flags...), m.FinishArgs[1:]...)
+	}
+	return &mm, nil
 }
 
 // resolveNetwork finds the network namespace of --network container:NAME:

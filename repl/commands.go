@@ -44,6 +44,7 @@ func init() {
 		{"image", "prune [-a]", "remove untagged images (-a: all unused) and their layers", imageCommand("image", (*REPL).imagePruneCmd)},
 		{"login", "[-u USER] [--password-stdin] REGISTRY", "save credentials for a registry", imageCommand("login", (*REPL).loginCmd)},
 		{"logout", "REGISTRY", "forget a registry's credentials", imageCommand("logout", (*REPL).logoutCmd)},
+		{"network", "prune", "remove the bridge network (its bridge, NAT rules, state) when no container uses it", containerCommand("network", (*REPL).networkPruneCmd)},
 		{"exit", "[N]", "leave mydocker with status N (default: the last status)", (*REPL).exitCmd},
 		{"plugins", "", "list the loaded plugins, their state and hook counts", (*REPL).pluginsCmd},
 		{"clear", "", "clear the screen", (*REPL).clearCmd},

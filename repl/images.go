@@ -194,3 +194,14 @@ func (s *REPL) logoutCmd(_ context.Context, st *image.Store, c *cli.Command) (in
 	fmt.Fprintf(s.opts.Out, "Removing login credentials for %s\n", c.Refs[0])
 	return 0, nil
 }
+
+func (s *REPL) networkPruneCmd(_ context.Context, _ *cli.Command) (int, error) {
+	prune := s.containers().NetworkPrune
+	if prune == nil {
+		return core.ExitRuntimeError, fmt.Errorf("network prune: no network plugin configured")
+	}
+	if err := prune(); err != nil {
+		return exitLookup, fmt.Errorf("network prune: %w", err)
+	}
+	return 0, nil
+}

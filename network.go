@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/plugins/proxy"
+)
+
+// The bundled network plugin, mydocker-bridge (plugins/bridge): started
+// the first time a run asks for --network bridge while no plugins are
+// loaded, and kept for the session. With --plugin, load it there too.
+
+// bridgeEnv, when set, is the plugin's path (tests); otherwise it is looked
+// for next to mydocker, then on PATH.
+const (
+	bridgeName = "mydocker-bridge"
+	bridgeEnv  = "MYDOCKER_BRIDGE_PLUGIN"
+)
+
+func bridgePath() (string, error) {
+	if p := os.Getenv(bridgeEnv); p != "" {
+		return p, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), bridgeName)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(bridgeName)
+	if err != nil {
+		return "", fmt.Errorf("--network bridge needs %s next to mydocker or on PATH (build.sh builds it)", bridgeName)
+	}
+	return p, nil
+}
+
+// networkPlugins returns the lazy loader of the bundled network plugin and
+// its clean-up.
+func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func()) {
+	var client *proxy.Client
+	load := func(name string) (core.Hooks, []string, error) {
+		if name != "bridge" {
+			return nil, nil, fmt.Errorf("--network %s: no plugin provides it (mydocker's own is bridge; load others with --plugin)", name)
+		}
+		path, err := bridgePath()
+		if err != nil {
+			return nil, nil, err
+		}
+		if client == nil {
+			if _, err := net.InterfaceByName("mydocker0"); err != nil && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" {
+				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IPv4 forwarding, "+
+					"and an nftables table \"ip mydocker\" for NAT and -p; `network prune` removes them")
+			}
+			args := []string{"--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String(), "--plugin", path}
+			if g.debug {
+				args = append(args, "--debug")
+			}
+			if client, err = proxy.Start(args); err != nil {
+				return nil, nil, err
+			}
+		}
+		return client, []string{"--plugin", path}, nil
+	}
+	return load, func() {
+		if client != nil {
+			client.Close()
+		}
+	}
+}
+
+// networkPrune runs `mydocker-bridge prune`: the bridge, its nftables
+// table and its state go, and ip_forward is put back, once no container
+// is on the network.
+func networkPrune() error {
+	path, err := bridgePath()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, "prune")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if msg := strings.TrimSpace(strings.TrimPrefix(string(out), bridgeName+": ")); msg != "" {
+			return errors.New(msg)
+		}
+		return fmt.Errorf("%s prune: %w", bridgeName, err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+// Command mydocker-bridge is mydocker's bundled network plugin (package
+// plugins/bridge): mydocker loads it by itself for `--network bridge`, or
+// through --plugin. Run with `prune` it removes the network (what
+// `mydocker network prune` does).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/mydocker/mydocker/plugins/bridge"
+	"github.com/mydocker/mydocker/plugins/sdk"
+)
+
+type hooks struct {
+	cfg bridge.Config
+}
+
+// PreClone checks the network's configuration early; it also makes the
+// plugin one whose post-stop runs for every container.
+func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
+	if s.Network != bridge.Name {
+		return nil
+	}
+	if h.cfg.Subnet == nil {
+		_, err := bridge.ConfigFromEnv()
+		return err
+	}
+	return nil
+}
+
+func (h hooks) PostMount(_ context.Context, st *sdk.State) error {
+	if st.Spec.Network != bridge.Name {
+		return nil
+	}
+	var ports []bridge.Port
+	for _, p := range st.Spec.Ports {
+		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	}
+	ip, err := h.cfg.Setup(st.ID, st.Pid, ports)
+	if err != nil {
+		return err
+	}
+	sdk.Log.Debug("container on the bridge", "container", st.ID, "ip", ip)
+	return nil
+}
+
+func (h hooks) PostStop(_ context.Context, st *sdk.StopState) error {
+	if st.Spec.Network != bridge.Name {
+		return nil
+	}
+	return h.cfg.Teardown(st.ID)
+}
+
+func main() {
+	cfg, err := bridge.ConfigFromEnv()
+	if len(os.Args) == 2 && os.Args[1] == "prune" {
+		if err == nil {
+			_, err = cfg.Prune()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mydocker-bridge:", err)
+			if errors.Is(err, bridge.ErrInUse) {
+				os.Exit(1)
+			}
+			os.Exit(125)
+		}
+		return
+	}
+	if err != nil {
+		cfg = bridge.Config{} // PreClone reports it for bridge containers
+	}
+	sdk.Serve(hooks{cfg: cfg})
+}

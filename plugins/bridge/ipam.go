@@ -1,0 +1,86 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A lease is a file leases/IP holding "ID PID START": the address belongs
+// to container ID as long as its PID 1 (PID, started at START) lives.
+
+type lease struct {
+	ip, id, start string
+	pid           int
+}
+
+func (c Config) leases() ([]lease, error) {
+	dir := filepath.Join(c.State, "leases")
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var out []lease
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) != 3 {
+			continue
+		}
+		pid, _ := strconv.Atoi(f[1])
+		out = append(out, lease{ip: e.Name(), id: f[0], pid: pid, start: f[2]})
+	}
+	return out, nil
+}
+
+// alive reports whether the lease's container still runs.
+func (l lease) alive() bool {
+	start, err := procStart(l.pid)
+	return err == nil && start == l.start
+}
+
+// allocate leases the lowest free address to container id (pid, start).
+// The caller holds the lock.
+func (c Config) allocate(id string, pid int, start string) (net.IP, error) {
+	taken := map[string]bool{}
+	all, err := c.leases()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range all {
+		taken[l.ip] = true
+	}
+	ones, bits := c.Subnet.Mask.Size()
+	size := uint32(1) << (bits - ones)
+	for n := uint32(2); n < size-1; n++ { // .0 the network, .1 the gateway, last the broadcast
+		ip := addIP(c.Subnet.IP, n)
+		if taken[ip.String()] {
+			continue
+		}
+		path := filepath.Join(c.State, "leases", ip.String())
+		if err := os.WriteFile(path, fmt.Appendf(nil, "%s %d %s\n", id, pid, start), 0o600); err != nil {
+			return nil, err
+		}
+		return ip, nil
+	}
+	return nil, fmt.Errorf("network %s: no free address left in %s", Name, c.Subnet)
+}
+
+// release drops container id's lease, returning its address ("" if none).
+func (c Config) release(id string) string {
+	all, _ := c.leases()
+	for _, l := range all {
+		if l.id == id {
+			os.Remove(filepath.Join(c.State, "leases", l.ip))
+			return l.ip
+		}
+	}
+	return ""
+}

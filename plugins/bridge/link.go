@@ -1,0 +1,133 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// ensureBridge makes the bridge with the gateway address, up, routing
+// localhost-published traffic (route_localnet), and forwarding on.
+func (c Config) ensureBridge() (netlink.Link, error) {
+	br, err := netlink.LinkByName(c.Bridge)
+	if err != nil {
+		attrs := netlink.NewLinkAttrs()
+		attrs.Name = c.Bridge
+		if err := netlink.LinkAdd(&netlink.Bridge{LinkAttrs: attrs}); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("create bridge %s: %w", c.Bridge, err)
+		}
+		if br, err = netlink.LinkByName(c.Bridge); err != nil {
+			return nil, fmt.Errorf("bridge %s: %w", c.Bridge, err)
+		}
+	}
+	ones, _ := c.Subnet.Mask.Size()
+	addr := &netlink.Addr{IPNet: &net.IPNet{IP: c.Gateway(), Mask: net.CIDRMask(ones, 32)}}
+	if err := netlink.AddrAdd(br, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, fmt.Errorf("address bridge %s: %w", c.Bridge, err)
+	}
+	if err := netlink.LinkSetUp(br); err != nil {
+		return nil, fmt.Errorf("bring up bridge %s: %w", c.Bridge, err)
+	}
+	// ip_forward is the host's: what it was is kept for prune to restore.
+	saved := filepath.Join(c.State, "ip_forward")
+	if _, err := os.Stat(saved); errors.Is(err, os.ErrNotExist) {
+		old, err := os.ReadFile(ipForward)
+		if err != nil {
+			return nil, fmt.Errorf("sysctl %s: %w", ipForward, err)
+		}
+		if err := os.WriteFile(saved, old, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	for path, value := range map[string]string{
+		ipForward: "1",
+		fmt.Sprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", c.Bridge): "1",
+	} {
+		if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+			return nil, fmt.Errorf("sysctl %s: %w", path, err)
+		}
+	}
+	return br, nil
+}
+
+// attach makes the container's veth: the host end on the bridge, the peer
+// created right in the container's network namespace as eth0, with ip and
+// a default route through the gateway.
+func (c Config) attach(br netlink.Link, id string, pid int, ip net.IP) error {
+	ns, err := netns.GetFromPath(fmt.Sprintf("/proc/%d/ns/net", pid))
+	if err != nil {
+		return fmt.Errorf("open the container's network namespace: %w", err)
+	}
+	defer ns.Close()
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name = vethName(id)
+	attrs.MasterIndex = br.Attrs().Index
+	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(ns))}
+	if err := netlink.LinkAdd(veth); err != nil {
+		return fmt.Errorf("create veth %s: %w", attrs.Name, err)
+	}
+	host, err := netlink.LinkByName(attrs.Name)
+	if err == nil {
+		err = netlink.LinkSetHairpin(host, true) // a container reaches its own published ports
+	}
+	if err == nil {
+		err = netlink.LinkSetUp(host)
+	}
+	if err != nil {
+		return fmt.Errorf("veth %s: %w", attrs.Name, err)
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return fmt.Errorf("enter the container's network namespace: %w", err)
+	}
+	defer h.Close()
+	eth0, err := h.LinkByName("eth0")
+	if err != nil {
+		return fmt.Errorf("the container's eth0: %w", err)
+	}
+	ones, _ := c.Subnet.Mask.Size()
+	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(ones, 32)}}); err != nil {
+		return fmt.Errorf("address eth0: %w", err)
+	}
+	if err := h.LinkSetUp(eth0); err != nil {
+		return fmt.Errorf("bring up eth0: %w", err)
+	}
+	if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: c.Gateway()}); err != nil {
+		return fmt.Errorf("default route: %w", err)
+	}
+	return nil
+}
+
+// detach deletes the container's host-side veth if it is still there (it
+// goes by itself with the container's network namespace).
+func detach(id string) {
+	if l, err := netlink.LinkByName(vethName(id)); err == nil {
+		netlink.LinkDel(l)
+	}
+}
+
+const ipForward = "/proc/sys/net/ipv4/ip_forward"
+
+// restoreForwarding puts ip_forward back as it was before the bridge.
+func (c Config) restoreForwarding() error {
+	old, err := os.ReadFile(filepath.Join(c.State, "ip_forward"))
+	if err != nil {
+		return nil // never set
+	}
+	return os.WriteFile(ipForward, old, 0o644)
+}
+
+// deleteBridge removes the bridge (prune).
+func (c Config) deleteBridge() error {
+	br, err := netlink.LinkByName(c.Bridge)
+	if err != nil {
+		return nil
+	}
+	return netlink.LinkDel(br)
+}

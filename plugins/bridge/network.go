@@ -1,0 +1,123 @@
+package bridge
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/google/nftables"
+)
+
+// Setup puts container id (its init is pid) on the bridge: an address, a
+// veth as its eth0, its published ports. It sweeps what containers that
+// are gone left behind first. It returns the container's address.
+func (c Config) Setup(id string, pid int, ports []Port) (ip string, err error) {
+	unlock, err := c.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	conn, err := nftables.New()
+	if err != nil {
+		return "", fmt.Errorf("nftables: %w", err)
+	}
+	c.sweep(conn)
+	start, err := procStart(pid)
+	if err != nil {
+		return "", fmt.Errorf("container %s: its init is gone", id)
+	}
+	br, err := c.ensureBridge()
+	if err != nil {
+		return "", err
+	}
+	if err := c.ensureTable(conn); err != nil {
+		return "", err
+	}
+	addr, err := c.allocate(id, pid, start)
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			c.release(id)
+			detach(id)
+			unpublish(conn, map[string]bool{id: true})
+		}
+	}()
+	if err := c.attach(br, id, pid, addr); err != nil {
+		return "", err
+	}
+	if err := publish(conn, id, addr, ports); err != nil {
+		return "", err
+	}
+	return addr.String(), nil
+}
+
+// Teardown takes container id off the network: its ports, its address,
+// its veth if still there.
+func (c Config) Teardown(id string) error {
+	unlock, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	conn, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	c.release(id)
+	detach(id)
+	return unpublish(conn, map[string]bool{id: true})
+}
+
+// sweep drops the leases and rules of containers that are gone without a
+// teardown (their mydocker was SIGKILLed). The caller holds the lock.
+func (c Config) sweep(conn *nftables.Conn) {
+	all, _ := c.leases()
+	gone := map[string]bool{}
+	for _, l := range all {
+		if !l.alive() {
+			gone[l.id] = true
+			c.release(l.id)
+			detach(l.id)
+		}
+	}
+	if len(gone) > 0 {
+		unpublish(conn, gone)
+	}
+}
+
+// ErrInUse is returned by Prune while containers are on the network.
+var ErrInUse = fmt.Errorf("network %s is in use", Name)
+
+// Prune removes the bridge, the nftables table and the state once no
+// living container uses them, and puts ip_forward back as it was.
+func (c Config) Prune() (removed bool, err error) {
+	unlock, err := c.lock()
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	conn, err := nftables.New()
+	if err != nil {
+		return false, fmt.Errorf("nftables: %w", err)
+	}
+	c.sweep(conn)
+	if all, _ := c.leases(); len(all) > 0 {
+		return false, fmt.Errorf("%w by %d container(s)", ErrInUse, len(all))
+	}
+	if t, err := conn.ListTableOfFamily(tableName, nftables.TableFamilyIPv4); err == nil && t != nil {
+		conn.DelTable(table)
+		if err := conn.Flush(); err != nil {
+			return false, fmt.Errorf("delete nftables table %s: %w", tableName, err)
+		}
+		removed = true
+	}
+	if err := c.deleteBridge(); err != nil {
+		return removed, fmt.Errorf("delete bridge %s: %w", c.Bridge, err)
+	}
+	if err := c.restoreForwarding(); err != nil {
+		return removed, fmt.Errorf("restore ip_forward: %w", err)
+	}
+	os.RemoveAll(c.State)
+	return true, nil
+}
