@@ -20,6 +20,10 @@ var ErrRunning = errors.New("is running")
 // after its PID 1 died (the monitor reaps it and removes its cgroup).
 const recordGrace = 10 * time.Second
 
+// finishGrace is how long rm waits for a detached container's monitor to
+// finish its post-stop hooks (their own timeout is 10s by default).
+const finishGrace = 15 * time.Second
+
 // signal sends sig to c's PID 1 through a pidfd opened after checking its
 // start time, so that a reused pid is never signalled.
 func signal(c *store.Container, sig syscall.Signal) error {
@@ -65,7 +69,13 @@ func (m *Manager) Stop(ctx context.Context, ref string, grace time.Duration) (*s
 
 // waitDead waits up to d for c's PID 1 to die, and says if it did.
 func (m *Manager) waitDead(ctx context.Context, c *store.Container, d time.Duration) bool {
-	f, err := core.OpenProcess(c.Pid, c.PidStart)
+	return waitGone(ctx, c.Pid, c.PidStart, d)
+}
+
+// waitGone waits up to d (no limit if negative) for the process pid that
+// started at start to die, and says if it did.
+func waitGone(ctx context.Context, pid int, start uint64, d time.Duration) bool {
+	f, err := core.OpenProcess(pid, start)
 	if err != nil {
 		return true
 	}
@@ -157,6 +167,11 @@ func (m *Manager) Remove(ctx context.Context, ref string, force bool) (*store.Co
 		if c, err = m.waitRecorded(ctx, c); err != nil {
 			return c, err
 		}
+	}
+	if c.Monitor != 0 {
+		// A detached container's monitor runs its post-stop hooks (a
+		// network's teardown) from the record after the exit: let it.
+		waitGone(ctx, c.Monitor, c.MonitorStart, finishGrace)
 	}
 	if c.Exit == nil && c.Broken == nil {
 		_ = m.Runtime.RemoveCgroups(&c.Spec) // no one else will

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/mydocker/mydocker/internal/testrootfs"
+)
+
+// bridgeScript runs script with bash in a network namespace made for the
+// test (unshare --net), as the "host": mydocker and its bridge plugin never
+// touch the machine's own. $MD is mydocker, $R a busybox root, $ROOT the
+// state; an "outside" namespace sits behind a veth at 192.0.2.2.
+func bridgeScript(t *testing.T, script string) string {
+	t.Helper()
+	prelude := `
+set -u
+ip link set lo up
+md() { "$MD" --root "$ROOT" "$@"; }
+leases() { ls "$ROOT/bridge/leases" 2>/dev/null | wc -l; }
+unshare --net sleep 300 & outside=$!
+trap 'kill $outside 2>/dev/null' EXIT
+while [ "$(readlink /proc/$outside/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done
+ip link add mdhost type veth peer name mdout
+ip link set mdout netns $outside
+ip addr add 192.0.2.1/24 dev mdhost && ip link set mdhost up
+nsenter --net=/proc/$outside/ns/net sh -c 'ip addr add 192.0.2.2/24 dev mdout; ip link set mdout up'
+baseline() { ip -o link | grep -v mdhost; ip route | grep -v 192.0.2; nft list ruleset; sysctl -n net.ipv4.ip_forward; }
+before=$(baseline)
+`
+	root := t.TempDir()
+	cmd := exec.Command("unshare", "--net", "bash", "-c", prelude+script)
+	cmd.Env = append(os.Environ(), "MD="+os.Args[0], "MYDOCKER_TEST_MAIN=1", "ROOT="+root,
+		"R="+testrootfs.Busybox(t), "MYDOCKER_BRIDGE_STATE="+root+"/bridge")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("script: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// Traffic on the bridge network: to the outside through NAT (the outside
+// has no route back to the containers' subnet, so an answer proves the
+// masquerade), -p from 127.0.0.1, the bridge's address and the outside,
+// container to container, a container to its own published port
+// (hairpin), and the host back to its baseline after network prune.
+func TestBridgeNetwork(t *testing.T) {
+	requireRoot(t)
+	out := bridgeScript(t, `
+www=$ROOT/www; mkdir -p $www; echo hello >$www/index.html
+md run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through NAT"
+md run -d --name web --network bridge -p 8080:80 -p 127.0.0.1:8081:80/tcp -p 5353:53/udp -v $www:/www --rootfs $R httpd -f -p 80 -h /www >/dev/null
+ip=$(md exec web ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
+for i in $(seq 100); do wget -qO- http://127.0.0.1:8080/ >/dev/null 2>&1 && break; sleep 0.05; done
+echo "-p 127.0.0.1: $(wget -qO- http://127.0.0.1:8080/)"
+echo "-p 127.0.0.1 only: $(wget -qO- http://127.0.0.1:8081/)"
+echo "-p bridge address: $(wget -qO- http://10.89.0.1:8080/)"
+echo "-p from outside: $(nsenter --net=/proc/$outside/ns/net wget -qO- http://192.0.2.1:8080/)"
+echo "container to container: $(md run --rm --network bridge --rootfs $R wget -qO- http://$ip/)"
+echo "hairpin: $(md exec web wget -qO- http://10.89.0.1:8080/)"
+echo "leases: $(leases)"
+md rm -f web >/dev/null
+for i in $(seq 200); do [ "$(leases)" = 0 ] && break; sleep 0.05; done
+echo "leases after rm: $(leases)"
+md network prune && echo pruned
+[ "$before" = "$(baseline)" ] && echo "baseline restored"
+`)
+	want := `outside: reached through NAT
+-p 127.0.0.1: hello
+-p 127.0.0.1 only: hello
+-p bridge address: hello
+-p from outside: hello
+container to container: hello
+hairpin: hello
+leases: 1
+leases after rm: 0
+pruned
+baseline restored
+`
+	if got := dropNotice(out); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// dropNotice removes the line mydocker prints when it first makes the bridge.
+func dropNotice(out string) string {
+	var keep []string
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if !strings.HasPrefix(l, "mydocker: --network bridge changes this host's network") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "")
+}
+
+// Twenty detached containers started at once from four mydocker processes
+// get twenty different addresses; a SIGKILLed mydocker's lease is swept by
+// the next start; prune refuses while the network is used.
+func TestBridgeConcurrentAndKilled(t *testing.T) {
+	requireRoot(t)
+	out := bridgeScript(t, `
+pids=
+for p in 1 2 3 4; do
+	(for i in 1 2 3 4 5; do md run -d --network bridge --rootfs $R sleep 300 >/dev/null || echo "start failed"; done) &
+	pids="$pids $!"
+done
+wait $pids
+echo "leases: $(leases)"
+ids=$(md ps -q)
+for id in $ids; do md exec $id ip -o -4 addr show eth0 | awk '{print $4}'; done | sort -u | wc -l | sed 's/^/distinct addresses: /'
+md network prune 2>&1 | sed 's/^.*: //'
+md rm -f $ids >/dev/null
+for i in $(seq 200); do [ "$(leases)" = 0 ] && break; sleep 0.05; done
+"$MD" --root "$ROOT" run --network bridge --rootfs $R sleep 300 & fg=$! # mydocker itself, not a subshell
+for i in $(seq 200); do [ "$(leases)" = 1 ] && break; sleep 0.05; done
+init=$(cut -d' ' -f2 $ROOT/bridge/leases/*)
+kill -9 $fg; wait $fg 2>/dev/null
+# its guard kills the container: wait until its init is gone (or a zombie)
+for i in $(seq 200); do
+	[ -e /proc/$init ] && [ "$(cut -d')' -f2 /proc/$init/stat | cut -d' ' -f2)" != Z ] || break
+	sleep 0.05
+done
+echo "after SIGKILL: $(leases) lease left"
+md run --rm --network bridge --rootfs $R true
+echo "after the next start: $(leases) leases"
+md ps -aq | xargs -r "$MD" --root "$ROOT" rm -f >/dev/null
+md network prune && echo pruned
+[ "$before" = "$(baseline)" ] && echo "baseline restored"
+`)
+	want := `leases: 20
+distinct addresses: 20
+network bridge is in use by 20 container(s)
+after SIGKILL: 1 lease left
+after the next start: 0 leases
+pruned
+baseline restored
+`
+	if got := dropNotice(out); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
