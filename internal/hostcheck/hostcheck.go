@@ -10,6 +10,7 @@ package hostcheck
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,6 +95,11 @@ func (s Snapshot) Diff() string {
 	}
 	if left := descendants(); len(left) > 0 {
 		fmt.Fprintf(&b, "processes left behind: %v\n", left)
+	}
+	if _, err := net.InterfaceByName("mydocker0"); err == nil {
+		// Network tests run in namespaces of their own: the bridge in the
+		// machine's namespace means one did not.
+		fmt.Fprintf(&b, "the host has a mydocker0 bridge: a test used --network bridge outside a namespace of its own (mydocker network prune removes it)\n")
 	}
 	if _, err := os.Readlink("/proc/self/exe"); err != nil {
 		fmt.Fprintf(&b, "host /proc broken: %v\n", err)
