@@ -26,7 +26,7 @@ func TestComplete(t *testing.T) {
 		{"   ", nil},
 		{"r", []string{"run", "rm", "rmi"}},
 		{"e", []string{"exec", "exit"}},
-		{"help ", []string{"run", "ps", "exec", "logs", "stop", "kill", "rm", "wait", "inspect", "top", "pull", "images", "rmi", "tag", "image", "login", "logout", "exit", "plugins", "clear", "help"}},
+		{"help ", []string{"run", "ps", "exec", "logs", "stop", "kill", "rm", "wait", "inspect", "top", "pull", "images", "rmi", "tag", "image", "login", "logout", "network", "exit", "plugins", "clear", "help"}},
 		{"p", []string{"ps", "pull", "plugins"}},
 		{"help r", []string{"run", "rm", "rmi"}},
 		{"run --h", []string{"--hostname"}},

@@ -45,7 +45,7 @@ func TestScriptWithoutContainers(t *testing.T) {
 		{"unknown command and go on", "bogus\nexit 0\n", 0, "", "mydocker: line 1: unknown command \"bogus\": type `help` for the commands\n"},
 		{"unbalanced quote", "run echo 'x\n", 2, "", "mydocker: line 1: unexpected end of input: a quote or a trailing \\ is not finished\n"},
 		{"last status is the exit status", "bogus\n", 127, "", "mydocker: line 1: unknown command \"bogus\": type `help` for the commands\n"},
-		{"help of a missing command", "help nope\n", 2, "", "mydocker: line 1: help: no such command \"nope\" (commands: run, ps, exec, logs, stop, kill, rm, wait, inspect, top, pull, images, rmi, tag, image, login, logout, exit, plugins, clear, help)\n"},
+		{"help of a missing command", "help nope\n", 2, "", "mydocker: line 1: help: no such command \"nope\" (commands: run, ps, exec, logs, stop, kill, rm, wait, inspect, top, pull, images, rmi, tag, image, login, logout, network, exit, plugins, clear, help)\n"},
 		{"plugins without a host", "plugins\n", 0, "no plugins loaded\n", ""},
 		{"plugins takes no arguments", "plugins x\n", 2, "", "mydocker: line 1: plugins: takes no arguments\n"},
 		{"no newline at the end", "exit 4", 4, "", ""},
