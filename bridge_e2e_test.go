@@ -51,7 +51,7 @@ func TestBridgeNetwork(t *testing.T) {
 	out := bridgeScript(t, `
 www=$ROOT/www; mkdir -p $www; echo hello >$www/index.html
 md run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through NAT"
-md run -d --name web --network bridge -p 8080:80 -p 127.0.0.1:8081:80/tcp -p 5353:53/udp -v $www:/www --rootfs $R httpd -f -p 80 -h /www >/dev/null
+md run -d --name web -h webhost --network bridge -p 8080:80 -p 127.0.0.1:8081:80/tcp -p 5353:53/udp -v $www:/www --rootfs $R httpd -f -p 80 -h /www >/dev/null
 ip=$(md exec web ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
 for i in $(seq 100); do wget -qO- http://127.0.0.1:8080/ >/dev/null 2>&1 && break; sleep 0.05; done
 echo "-p 127.0.0.1: $(wget -qO- http://127.0.0.1:8080/)"
@@ -60,6 +60,7 @@ echo "-p bridge address: $(wget -qO- http://10.89.0.1:8080/)"
 echo "-p from outside: $(nsenter --net=/proc/$outside/ns/net wget -qO- http://192.0.2.1:8080/)"
 echo "container to container: $(md run --rm --network bridge --rootfs $R wget -qO- http://$ip/)"
 echo "hairpin: $(md exec web wget -qO- http://10.89.0.1:8080/)"
+md run --rm --network bridge -h second --rootfs $R sh -c 'grep -w webhost /etc/hosts; grep -w second /etc/hosts | grep 10.89' 
 echo "leases: $(leases)"
 md rm -f web >/dev/null
 for i in $(seq 200); do [ "$(leases)" = 0 ] && break; sleep 0.05; done
@@ -74,6 +75,8 @@ md network prune && echo pruned
 -p from outside: hello
 container to container: hello
 hairpin: hello
+10.89.0.2	webhost
+10.89.0.3	second
 leases: 1
 leases after rm: 0
 pruned

@@ -10,12 +10,13 @@ import (
 	"strings"
 )
 
-// A lease is a file leases/IP holding "ID PID START": the address belongs
-// to container ID as long as its PID 1 (PID, started at START) lives.
+// A lease is a file leases/IP holding "ID PID START HOSTNAME": the address
+// belongs to container ID as long as its PID 1 (PID, started at START)
+// lives; HOSTNAME is for the other containers' /etc/hosts.
 
 type lease struct {
-	ip, id, start string
-	pid           int
+	ip, id, start, hostname string
+	pid                     int
 }
 
 func (c Config) leases() ([]lease, error) {
@@ -31,11 +32,11 @@ func (c Config) leases() ([]lease, error) {
 			continue
 		}
 		f := strings.Fields(string(b))
-		if len(f) != 3 {
+		if len(f) != 4 {
 			continue
 		}
 		pid, _ := strconv.Atoi(f[1])
-		out = append(out, lease{ip: e.Name(), id: f[0], pid: pid, start: f[2]})
+		out = append(out, lease{ip: e.Name(), id: f[0], pid: pid, start: f[2], hostname: f[3]})
 	}
 	return out, nil
 }
@@ -46,9 +47,9 @@ func (l lease) alive() bool {
 	return err == nil && start == l.start
 }
 
-// allocate leases the lowest free address to container id (pid, start).
-// The caller holds the lock.
-func (c Config) allocate(id string, pid int, start string) (net.IP, error) {
+// allocate leases the lowest free address to container id (pid, start,
+// hostname). The caller holds the lock.
+func (c Config) allocate(id string, pid int, start, hostname string) (net.IP, error) {
 	taken := map[string]bool{}
 	all, err := c.leases()
 	if err != nil {
@@ -65,7 +66,7 @@ func (c Config) allocate(id string, pid int, start string) (net.IP, error) {
 			continue
 		}
 		path := filepath.Join(c.State, "leases", ip.String())
-		if err := os.WriteFile(path, fmt.Appendf(nil, "%s %d %s\n", id, pid, start), 0o600); err != nil {
+		if err := os.WriteFile(path, fmt.Appendf(nil, "%s %d %s %s\n", id, pid, start, hostname), 0o600); err != nil {
 			return nil, err
 		}
 		return ip, nil

@@ -9,32 +9,33 @@ import (
 
 // Setup puts container id (its init is pid) on the bridge: an address, a
 // veth as its eth0, its published ports. It sweeps what containers that
-// are gone left behind first. It returns the container's address.
-func (c Config) Setup(id string, pid int, ports []Port) (ip string, err error) {
+// are gone left behind first. It returns the container's address and the
+// /etc/hosts lines of the network's containers, itself included.
+func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip string, hosts []string, err error) {
 	unlock, err := c.lock()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer unlock()
 	conn, err := nftables.New()
 	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
+		return "", nil, fmt.Errorf("nftables: %w", err)
 	}
 	c.sweep(conn)
 	start, err := procStart(pid)
 	if err != nil {
-		return "", fmt.Errorf("container %s: its init is gone", id)
+		return "", nil, fmt.Errorf("container %s: its init is gone", id)
 	}
 	br, err := c.ensureBridge()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := c.ensureTable(conn); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	addr, err := c.allocate(id, pid, start)
+	addr, err := c.allocate(id, pid, start, hostname)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -44,12 +45,16 @@ func (c Config) Setup(id string, pid int, ports []Port) (ip string, err error) {
 		}
 	}()
 	if err := c.attach(br, id, pid, addr); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := publish(conn, id, addr, ports); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return addr.String(), nil
+	all, _ := c.leases()
+	for _, l := range all {
+		hosts = append(hosts, l.ip+"\t"+l.hostname)
+	}
+	return addr.String(), hosts, nil
 }
 
 // Teardown takes container id off the network: its ports and its

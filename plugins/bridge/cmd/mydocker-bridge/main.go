@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/mydocker/mydocker/plugins/bridge"
 	"github.com/mydocker/mydocker/plugins/sdk"
@@ -39,12 +40,27 @@ func (h hooks) PostMount(_ context.Context, st *sdk.State) error {
 	for _, p := range st.Spec.Ports {
 		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
 	}
-	ip, err := h.cfg.Setup(st.ID, st.Pid, ports)
+	ip, hosts, err := h.cfg.Setup(st.ID, st.Pid, st.Spec.Hostname, ports)
 	if err != nil {
 		return err
 	}
 	sdk.Log.Debug("container on the bridge", "container", st.ID, "ip", ip)
-	return nil
+	// The network's containers in its /etc/hosts (a snapshot: those that
+	// start later are not added). Only in a root of its own: on the host's
+	// root, a container whose /etc/hosts could not be bound would have
+	// the host's file written.
+	if st.Spec.Rootfs == "" {
+		return nil
+	}
+	root, err := sdk.InRoot(st.Spec.Rootfs)
+	if err != nil {
+		return err
+	}
+	old, err := root.ReadFile("/etc/hosts")
+	if err != nil {
+		return err
+	}
+	return root.WriteFile("/etc/hosts", []byte(string(old)+strings.Join(hosts, "\n")+"\n"), 0o644)
 }
 
 func (h hooks) PostStop(_ context.Context, st *sdk.StopState) error {
