@@ -12,7 +12,8 @@ import (
 // bridgeScript runs script with bash in a network namespace made for the
 // test (unshare --net), as the "host": mydocker and its bridge plugin never
 // touch the machine's own. $MD is mydocker, $R a busybox root, $ROOT the
-// state; an "outside" namespace sits behind a veth at 192.0.2.2.
+// state; an "outside" namespace sits behind a veth at 192.0.2.2 and
+// fd00:2::2.
 func bridgeScript(t *testing.T, script string) string {
 	t.Helper()
 	prelude := `
@@ -25,9 +26,12 @@ trap 'kill $outside 2>/dev/null' EXIT
 while [ "$(readlink /proc/$outside/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done
 ip link add mdhost type veth peer name mdout
 ip link set mdout netns $outside
-ip addr add 192.0.2.1/24 dev mdhost && ip link set mdhost up
-nsenter --net=/proc/$outside/ns/net sh -c 'ip addr add 192.0.2.2/24 dev mdout; ip link set mdout up'
-baseline() { ip -o link | grep -v mdhost; ip route | grep -v 192.0.2; nft list ruleset; sysctl -n net.ipv4.ip_forward; }
+ip addr add 192.0.2.1/24 dev mdhost && ip addr add fd00:2::1/64 dev mdhost nodad && ip link set mdhost up
+nsenter --net=/proc/$outside/ns/net sh -c 'ip addr add 192.0.2.2/24 dev mdout; ip addr add fd00:2::2/64 dev mdout nodad; ip link set mdout up'
+baseline() {
+	ip -o link | grep -v mdhost; ip route | grep -v 192.0.2; ip -6 route | grep -v fd00:2; nft list ruleset
+	sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding
+}
 before=$(baseline)
 `
 	root := t.TempDir()
@@ -51,6 +55,7 @@ func TestBridgeNetwork(t *testing.T) {
 	out := bridgeScript(t, `
 www=$ROOT/www; mkdir -p $www; echo hello >$www/index.html
 md run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through NAT"
+md run --rm --network bridge --rootfs $R ping -6 -c1 -W5 fd00:2::2 >/dev/null && echo "outside over IPv6: reached through NAT"
 md run -d --name web -h webhost --network bridge -p 8080:80 -p 127.0.0.1:8081:80/tcp -p 5353:53/udp -v $www:/www --rootfs $R httpd -f -p 80 -h /www >/dev/null
 ip=$(md exec web ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
 for i in $(seq 100); do wget -qO- http://127.0.0.1:8080/ >/dev/null 2>&1 && break; sleep 0.05; done
@@ -58,6 +63,7 @@ echo "-p 127.0.0.1: $(wget -qO- http://127.0.0.1:8080/)"
 echo "-p 127.0.0.1 only: $(wget -qO- http://127.0.0.1:8081/)"
 echo "-p bridge address: $(wget -qO- http://10.89.0.1:8080/)"
 echo "-p from outside: $(nsenter --net=/proc/$outside/ns/net wget -qO- http://192.0.2.1:8080/)"
+echo "-p from outside over IPv6: $(nsenter --net=/proc/$outside/ns/net wget -qO- 'http://[fd00:2::1]:8080/')"
 echo "container to container: $(md run --rm --network bridge --rootfs $R wget -qO- http://$ip/)"
 echo "hairpin: $(md exec web wget -qO- http://10.89.0.1:8080/)"
 md run --rm --network bridge -h second --rootfs $R sh -c 'grep -w webhost /etc/hosts; grep -w second /etc/hosts | grep 10.89' 
@@ -69,10 +75,12 @@ md network prune && echo pruned
 [ "$before" = "$(baseline)" ] && echo "baseline restored"
 `)
 	want := `outside: reached through NAT
+outside over IPv6: reached through NAT
 -p 127.0.0.1: hello
 -p 127.0.0.1 only: hello
 -p bridge address: hello
 -p from outside: hello
+-p from outside over IPv6: hello
 container to container: hello
 hairpin: hello
 10.89.0.2	webhost

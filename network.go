@@ -55,8 +55,8 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 		}
 		if client == nil {
 			if _, err := net.InterfaceByName("mydocker0"); err != nil && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" {
-				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IPv4 forwarding, "+
-					"and an nftables table \"ip mydocker\" for NAT and -p; `network prune` removes them")
+				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IP forwarding, "+
+					"and nftables tables \"mydocker\" for NAT and -p; `network prune` removes them")
 			}
 			args := []string{"--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String(), "--plugin", path}
 			if g.debug {

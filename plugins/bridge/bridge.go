@@ -8,15 +8,16 @@
 // What it makes on the host, all named mydocker's:
 //
 //	the bridge         mydocker0 (MYDOCKER_BRIDGE_NAME), the gateway
-//	                   address of the subnet (MYDOCKER_BRIDGE_SUBNET,
-//	                   default 10.89.0.0/24), route_localnet on it
+//	                   addresses of the subnets (MYDOCKER_BRIDGE_SUBNET,
+//	                   default 10.89.0.0/24; MYDOCKER_BRIDGE_SUBNET6,
+//	                   default fd89::/64), route_localnet on it
 //	a veth per         host end md<id[:10]> on the bridge (hairpin on),
 //	container          its peer made directly in the container's network
 //	                   namespace as eth0 (it goes when the namespace goes)
-//	nftables           table ip mydocker: masquerade out of the subnet and
+//	nftables           tables ip and ip6 mydocker: masquerade out of the subnet and
 //	                   of DNAT'ed traffic (localhost and hairpin), DNAT of
 //	                   published ports, each rule tagged with its container
-//	sysctl             net.ipv4.ip_forward=1
+//	sysctl             IPv4 and IPv6 forwarding on (put back by prune)
 //	state              MYDOCKER_BRIDGE_STATE (default /run/mydocker/bridge):
 //	                   a lock, and one lease file per address in use
 //
@@ -44,7 +45,9 @@ const Name = "bridge"
 type Config struct {
 	Bridge string     // the bridge's name
 	Subnet *net.IPNet // IPv4; the first address is the gateway
-	State  string     // the state directory
+	// Subnet6 is the IPv6 ULA subnet (a /64 or longer); nil: IPv4 only.
+	Subnet6 *net.IPNet
+	State   string // the state directory
 }
 
 // ConfigFromEnv reads MYDOCKER_BRIDGE_NAME, MYDOCKER_BRIDGE_SUBNET and
@@ -72,7 +75,44 @@ func ConfigFromEnv() (Config, error) {
 		return c, fmt.Errorf("MYDOCKER_BRIDGE_NAME %q: at most 15 bytes", c.Bridge)
 	}
 	c.Subnet = n
+	subnet6 := "fd89::/64"
+	if v, ok := os.LookupEnv("MYDOCKER_BRIDGE_SUBNET6"); ok {
+		subnet6 = v
+	}
+	if _, err := os.Stat("/proc/sys/net/ipv6"); err != nil || subnet6 == "none" {
+		return c, nil // IPv6 disabled on this host, or by the user
+	}
+	_, n6, err := net.ParseCIDR(subnet6)
+	if ones, bits := 0, 0; err == nil {
+		ones, bits = n6.Mask.Size()
+		if bits != 128 || ones < 64 || ones > 120 || n6.IP[0]&0xfe != 0xfc {
+			err = errors.New("not a ULA")
+		}
+	}
+	if err != nil {
+		return c, fmt.Errorf("MYDOCKER_BRIDGE_SUBNET6 %q: want an IPv6 ULA subnet such as fd89::/64, or none", subnet6)
+	}
+	c.Subnet6 = n6
 	return c, nil
+}
+
+// Gateway6 is the bridge's IPv6 address: the subnet's first.
+func (c Config) Gateway6() net.IP { return addIP6(c.Subnet6.IP, 1) }
+
+// addIP6 adds n to the last 32 bits of ip.
+func addIP6(ip net.IP, n uint32) net.IP {
+	v := append(net.IP(nil), ip.To16()...)
+	x := uint32(v[12])<<24 | uint32(v[13])<<16 | uint32(v[14])<<8 | uint32(v[15]) + n
+	v[12], v[13], v[14], v[15] = byte(x>>24), byte(x>>16), byte(x>>8), byte(x)
+	return v
+}
+
+// hostNumber is ip's offset in the IPv4 subnet: its IPv6 address has the
+// same.
+func (c Config) hostNumber(ip net.IP) uint32 {
+	a, b := ip.To4(), c.Subnet.IP.To4()
+	return (uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])) -
+		(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]))
 }
 
 // Gateway is the bridge's address: the subnet's first.

@@ -31,24 +31,39 @@ func (c Config) ensureBridge() (netlink.Link, error) {
 	if err := netlink.AddrAdd(br, addr); err != nil && !errors.Is(err, unix.EEXIST) {
 		return nil, fmt.Errorf("address bridge %s: %w", c.Bridge, err)
 	}
+	if c.Subnet6 != nil {
+		ones, _ := c.Subnet6.Mask.Size()
+		addr6 := &netlink.Addr{IPNet: &net.IPNet{IP: c.Gateway6(), Mask: net.CIDRMask(ones, 128)}, Flags: unix.IFA_F_NODAD}
+		if err := netlink.AddrAdd(br, addr6); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("address bridge %s: %w", c.Bridge, err)
+		}
+	}
 	if err := netlink.LinkSetUp(br); err != nil {
 		return nil, fmt.Errorf("bring up bridge %s: %w", c.Bridge, err)
 	}
-	// ip_forward is the host's: what it was is kept for prune to restore.
-	saved := filepath.Join(c.State, "ip_forward")
-	if _, err := os.Stat(saved); errors.Is(err, os.ErrNotExist) {
-		old, err := os.ReadFile(ipForward)
-		if err != nil {
-			return nil, fmt.Errorf("sysctl %s: %w", ipForward, err)
-		}
-		if err := os.WriteFile(saved, old, 0o600); err != nil {
-			return nil, err
-		}
-	}
-	for path, value := range map[string]string{
+	sysctls := map[string]string{
 		ipForward: "1",
 		fmt.Sprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", c.Bridge): "1",
-	} {
+	}
+	forwarding := []string{ipForward}
+	if c.Subnet6 != nil {
+		sysctls[ip6Forward] = "1"
+		forwarding = append(forwarding, ip6Forward)
+	}
+	// Forwarding is the host's: what it was is kept for prune to restore.
+	for _, path := range forwarding {
+		saved := filepath.Join(c.State, savedName[path])
+		if _, err := os.Stat(saved); errors.Is(err, os.ErrNotExist) {
+			old, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("sysctl %s: %w", path, err)
+			}
+			if err := os.WriteFile(saved, old, 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for path, value := range sysctls {
 		if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
 			return nil, fmt.Errorf("sysctl %s: %w", path, err)
 		}
@@ -101,6 +116,17 @@ func (c Config) attach(br netlink.Link, id string, pid int, ip net.IP) error {
 	if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: c.Gateway()}); err != nil {
 		return fmt.Errorf("default route: %w", err)
 	}
+	if c.Subnet6 != nil {
+		ones6, _ := c.Subnet6.Mask.Size()
+		ip6 := addIP6(c.Subnet6.IP, c.hostNumber(ip))
+		if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: ip6, Mask: net.CIDRMask(ones6, 128)}, Flags: unix.IFA_F_NODAD}); err != nil {
+			return fmt.Errorf("address eth0: %w", err)
+		}
+		_, any6, _ := net.ParseCIDR("::/0")
+		if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Dst: any6, Gw: c.Gateway6()}); err != nil {
+			return fmt.Errorf("default IPv6 route: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -112,15 +138,27 @@ func detach(id string) {
 	}
 }
 
-const ipForward = "/proc/sys/net/ipv4/ip_forward"
+const (
+	ipForward  = "/proc/sys/net/ipv4/ip_forward"
+	ip6Forward = "/proc/sys/net/ipv6/conf/all/forwarding"
+)
 
-// restoreForwarding puts ip_forward back as it was before the bridge.
+// savedName is the state file keeping a forwarding sysctl's old value.
+var savedName = map[string]string{ipForward: "ip_forward", ip6Forward: "ipv6_forwarding"}
+
+// restoreForwarding puts IPv4 and IPv6 forwarding back as they were
+// before the bridge.
 func (c Config) restoreForwarding() error {
-	old, err := os.ReadFile(filepath.Join(c.State, "ip_forward"))
-	if err != nil {
-		return nil // never set
+	for _, path := range []string{ipForward, ip6Forward} {
+		old, err := os.ReadFile(filepath.Join(c.State, savedName[path]))
+		if err != nil {
+			continue // never set
+		}
+		if err := os.WriteFile(path, old, 0o644); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(ipForward, old, 0o644)
+	return nil
 }
 
 // deleteBridge removes the bridge (prune).

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"fmt"
+	"net"
 	"os"
 
 	"github.com/google/nftables"
@@ -30,7 +31,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 	if err != nil {
 		return "", nil, err
 	}
-	if err := c.ensureTable(conn); err != nil {
+	if err := c.ensureTables(conn); err != nil {
 		return "", nil, err
 	}
 	addr, err := c.allocate(id, pid, start, hostname)
@@ -41,13 +42,17 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 		if err != nil {
 			c.release(id)
 			detach(id)
-			unpublish(conn, map[string]bool{id: true})
+			c.unpublish(conn, map[string]bool{id: true})
 		}
 	}()
 	if err := c.attach(br, id, pid, addr); err != nil {
 		return "", nil, err
 	}
-	if err := publish(conn, id, addr, ports); err != nil {
+	ips := []net.IP{addr}
+	if c.Subnet6 != nil {
+		ips = append(ips, addIP6(c.Subnet6.IP, c.hostNumber(addr)))
+	}
+	if err := c.publish(conn, id, ips, ports); err != nil {
 		return "", nil, err
 	}
 	all, _ := c.leases()
@@ -71,7 +76,7 @@ func (c Config) Teardown(id string) error {
 		return fmt.Errorf("nftables: %w", err)
 	}
 	c.release(id)
-	return unpublish(conn, map[string]bool{id: true})
+	return c.unpublish(conn, map[string]bool{id: true})
 }
 
 // sweep drops the leases and rules of containers that are gone without a
@@ -86,7 +91,7 @@ func (c Config) sweep(conn *nftables.Conn) {
 		}
 	}
 	if len(gone) > 0 {
-		unpublish(conn, gone)
+		c.unpublish(conn, gone)
 	}
 }
 
@@ -109,12 +114,8 @@ func (c Config) Prune() (removed bool, err error) {
 	if all, _ := c.leases(); len(all) > 0 {
 		return false, fmt.Errorf("%w by %d container(s)", ErrInUse, len(all))
 	}
-	if t, err := conn.ListTableOfFamily(tableName, nftables.TableFamilyIPv4); err == nil && t != nil {
-		conn.DelTable(table)
-		if err := conn.Flush(); err != nil {
-			return false, fmt.Errorf("delete nftables table %s: %w", tableName, err)
-		}
-		removed = true
+	if err := c.deleteTables(conn); err != nil {
+		return false, fmt.Errorf("delete nftables table %s: %w", tableName, err)
 	}
 	if err := c.deleteBridge(); err != nil {
 		return removed, fmt.Errorf("delete bridge %s: %w", c.Bridge, err)

@@ -10,10 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The nftables side: a table of mydocker's own, so nothing else's rules
-// are touched and prune drops it whole.
+// The nftables side: a table of mydocker's own per family, so nothing
+// else's rules are touched and prune drops them whole.
 //
-//	table ip mydocker
+//	table ip mydocker (and ip6 mydocker)
 //	  chain postrouting (nat, srcnat)
 //	    ip saddr SUBNET ip daddr != SUBNET masquerade
 //	    oifname BRIDGE ct status dnat masquerade    # from 127/8 and hairpin
@@ -25,42 +25,78 @@ const tableName = "mydocker"
 // ipsDstNAT is the conntrack status bit of a DNAT'ed connection (IPS_DST_NAT).
 const ipsDstNAT = 1 << 5
 
-var table = &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
+// family is one address family's table and where its addresses are in
+// the network header.
+type family struct {
+	table             *nftables.Table
+	subnet            *net.IPNet
+	saddr, daddr, len uint32
+	nfproto           uint32
+}
 
-func hostports() *nftables.Chain { return &nftables.Chain{Name: "hostports", Table: table} }
-
-// ensureTable makes the table and its fixed rules once.
-func (c Config) ensureTable(conn *nftables.Conn) error {
-	if t, err := conn.ListTableOfFamily(tableName, nftables.TableFamilyIPv4); err == nil && t != nil {
-		return nil
+func (c Config) families() []family {
+	f := []family{{table: &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}, subnet: c.Subnet,
+		saddr: 12, daddr: 16, len: 4, nfproto: unix.NFPROTO_IPV4}}
+	if c.Subnet6 != nil {
+		f = append(f, family{table: &nftables.Table{Family: nftables.TableFamilyIPv6, Name: tableName}, subnet: c.Subnet6,
+			saddr: 8, daddr: 24, len: 16, nfproto: unix.NFPROTO_IPV6})
 	}
-	conn.AddTable(table)
-	post := conn.AddChain(&nftables.Chain{Name: "postrouting", Table: table, Type: nftables.ChainTypeNAT,
+	return f
+}
+
+func (f family) hostports() *nftables.Chain { return &nftables.Chain{Name: "hostports", Table: f.table} }
+
+// addr is ip in the family's length.
+func (f family) addr(ip net.IP) []byte {
+	if f.len == 4 {
+		return ip.To4()
+	}
+	return ip.To16()
+}
+
+// ensureTables makes the tables and their fixed rules once.
+func (c Config) ensureTables(conn *nftables.Conn) error {
+	for _, f := range c.families() {
+		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
+			continue
+		}
+		c.addTable(conn, f)
+	}
+	if err := conn.Flush(); err != nil {
+		return fmt.Errorf("nftables table %s: %w", tableName, err)
+	}
+	return nil
+}
+
+func (c Config) addTable(conn *nftables.Conn, f family) {
+	conn.AddTable(f.table)
+	post := conn.AddChain(&nftables.Chain{Name: "postrouting", Table: f.table, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
-	hp := conn.AddChain(hostports())
+	hp := conn.AddChain(f.hostports())
 	for _, h := range []struct {
 		name string
 		hook *nftables.ChainHook
 	}{{"prerouting", nftables.ChainHookPrerouting}, {"output", nftables.ChainHookOutput}} {
-		ch := conn.AddChain(&nftables.Chain{Name: h.name, Table: table, Type: nftables.ChainTypeNAT,
+		ch := conn.AddChain(&nftables.Chain{Name: h.name, Table: f.table, Type: nftables.ChainTypeNAT,
 			Hooknum: h.hook, Priority: nftables.ChainPriorityNATDest})
-		conn.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: []expr.Any{
+		conn.AddRule(&nftables.Rule{Table: f.table, Chain: ch, Exprs: []expr.Any{
 			&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint32(nil, unix.RTN_LOCAL)},
 			&expr.Verdict{Kind: expr.VerdictJump, Chain: hp.Name},
 		}})
 	}
-	subnet, mask := c.Subnet.IP.To4(), net.IP(c.Subnet.Mask).To4()
-	conn.AddRule(&nftables.Rule{Table: table, Chain: post, Exprs: []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: make([]byte, 4)},
+	subnet, mask := f.addr(f.subnet.IP), []byte(f.subnet.Mask)
+	zero := make([]byte, f.len)
+	conn.AddRule(&nftables.Rule{Table: f.table, Chain: post, Exprs: []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.saddr, Len: f.len},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: f.len, Mask: mask, Xor: zero},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: subnet},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: make([]byte, 4)},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddr, Len: f.len},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: f.len, Mask: mask, Xor: zero},
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: subnet},
 		&expr.Masq{},
 	}})
-	conn.AddRule(&nftables.Rule{Table: table, Chain: post, Exprs: []expr.Any{
+	conn.AddRule(&nftables.Rule{Table: f.table, Chain: post, Exprs: []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(c.Bridge)},
 		&expr.Ct{Register: 1, Key: expr.CtKeySTATUS},
@@ -69,10 +105,21 @@ func (c Config) ensureTable(conn *nftables.Conn) error {
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
 		&expr.Masq{},
 	}})
-	if err := conn.Flush(); err != nil {
-		return fmt.Errorf("nftables table %s: %w", tableName, err)
+}
+
+// deleteTables drops the tables (prune).
+func (c Config) deleteTables(conn *nftables.Conn) error {
+	n := 0
+	for _, f := range c.families() {
+		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
+			conn.DelTable(f.table)
+			n++
+		}
 	}
-	return nil
+	if n == 0 {
+		return nil
+	}
+	return conn.Flush()
 }
 
 func ifname(name string) []byte {
@@ -89,32 +136,17 @@ type Port struct {
 	Protocol      string
 }
 
-// publish adds the DNAT rules of a container's ports, tagged with its id.
-func publish(conn *nftables.Conn, id string, ip net.IP, ports []Port) error {
-	for _, p := range ports {
-		proto := byte(unix.IPPROTO_TCP)
-		if p.Protocol == "udp" {
-			proto = unix.IPPROTO_UDP
-		}
-		var e []expr.Any
-		if p.HostIP != "" {
-			hip := net.ParseIP(p.HostIP).To4()
-			if hip == nil {
-				return fmt.Errorf("-p %s:%d: only IPv4 host addresses are published", p.HostIP, p.HostPort)
+// publish adds the DNAT rules of a container's ports, tagged with its id:
+// a port on every address in both families, one on a host address in its
+// own. ips are the container's addresses, in the families' order.
+func (c Config) publish(conn *nftables.Conn, id string, ips []net.IP, ports []Port) error {
+	for i, f := range c.families() {
+		for _, p := range ports {
+			e, ok := f.dnat(p, ips[i])
+			if ok {
+				conn.AddRule(&nftables.Rule{Table: f.table, Chain: f.hostports(), Exprs: e, UserData: []byte(id)})
 			}
-			e = append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: hip})
 		}
-		e = append(e,
-			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.BigEndian.AppendUint16(nil, p.HostPort)},
-			&expr.Immediate{Register: 1, Data: ip.To4()},
-			&expr.Immediate{Register: 2, Data: binary.BigEndian.AppendUint16(nil, p.ContainerPort)},
-			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegProtoMin: 2},
-		)
-		conn.AddRule(&nftables.Rule{Table: table, Chain: hostports(), Exprs: e, UserData: []byte(id)})
 	}
 	if len(ports) == 0 {
 		return nil
@@ -125,19 +157,47 @@ func publish(conn *nftables.Conn, id string, ip net.IP, ports []Port) error {
 	return nil
 }
 
-// unpublish deletes the rules tagged with the ids.
-func unpublish(conn *nftables.Conn, ids map[string]bool) error {
-	rules, err := conn.GetRules(table, hostports())
-	if err != nil {
-		return nil // no table: nothing published
+// dnat is the rule publishing p in f, if p is for f.
+func (f family) dnat(p Port, to net.IP) ([]expr.Any, bool) {
+	proto := byte(unix.IPPROTO_TCP)
+	if p.Protocol == "udp" {
+		proto = unix.IPPROTO_UDP
 	}
+	var e []expr.Any
+	if p.HostIP != "" {
+		hip := net.ParseIP(p.HostIP)
+		if (hip.To4() != nil) != (f.len == 4) {
+			return nil, false // the other family's
+		}
+		e = append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddr, Len: f.len},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: f.addr(hip)})
+	}
+	return append(e,
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.BigEndian.AppendUint16(nil, p.HostPort)},
+		&expr.Immediate{Register: 1, Data: f.addr(to)},
+		&expr.Immediate{Register: 2, Data: binary.BigEndian.AppendUint16(nil, p.ContainerPort)},
+		&expr.NAT{Type: expr.NATTypeDestNAT, Family: f.nfproto, RegAddrMin: 1, RegProtoMin: 2},
+	), true
+}
+
+// unpublish deletes the rules tagged with the ids.
+func (c Config) unpublish(conn *nftables.Conn, ids map[string]bool) error {
 	n := 0
-	for _, r := range rules {
-		if ids[string(r.UserData)] {
-			if err := conn.DelRule(r); err != nil {
-				return err
+	for _, f := range c.families() {
+		rules, err := conn.GetRules(f.table, f.hostports())
+		if err != nil {
+			continue // no table: nothing published
+		}
+		for _, r := range rules {
+			if ids[string(r.UserData)] {
+				if err := conn.DelRule(r); err != nil {
+					return err
+				}
+				n++
 			}
-			n++
 		}
 	}
 	if n == 0 {
