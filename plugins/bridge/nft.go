@@ -44,7 +44,9 @@ func (c Config) families() []family {
 	return f
 }
 
-func (f family) hostports() *nftables.Chain { return &nftables.Chain{Name: "hostports", Table: f.table} }
+func (f family) hostports() *nftables.Chain {
+	return &nftables.Chain{Name: "hostports", Table: f.table}
+}
 
 // addr is ip in the family's length.
 func (f family) addr(ip net.IP) []byte {
