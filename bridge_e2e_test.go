@@ -152,3 +152,46 @@ baseline restored
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// A CNI network (--network cni:NAME) with Debian's plugins: bridge with
+// host-local IPAM and masquerade, and portmap. ADD at post-mount gives the
+// container its address; DEL at post-stop gives it back.
+func TestCNINetwork(t *testing.T) {
+	requireRoot(t)
+	for _, bin := range []string{"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/portmap"} {
+		if _, err := os.Stat(bin); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing (apt-get install containernetworking-plugins)", bin)
+			}
+			t.Skipf("%s is missing", bin)
+		}
+	}
+	out := bridgeScript(t, `
+export MYDOCKER_CNI_CONF_DIR=$ROOT/net.d MYDOCKER_CNI_CACHE=$ROOT/cni-cache MYDOCKER_CNI_PATH=/usr/lib/cni
+mkdir -p $ROOT/net.d $ROOT/ipam
+cat >$ROOT/net.d/10-mdtest.conflist <<JSON
+{"cniVersion": "0.4.0", "name": "mdtest", "plugins": [
+ {"type": "bridge", "bridge": "cni-md0", "isGateway": true, "ipMasq": true,
+  "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.77.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$ROOT/ipam"}},
+ {"type": "portmap", "capabilities": {"portMappings": true}}
+]}
+JSON
+md run --rm --network cni:mdtest --rootfs $R sh -c 'ip -4 -o addr show eth0 | grep -o "inet 10.77.0.[0-9]*"; ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through the CNI bridge"'
+echo "addresses leased after DEL: $(ls $ROOT/ipam/mdtest | grep -c '^10\.')"
+md run --rm --network cni:nope true 2>&1 || true
+`)
+	want := `inet 10.77.0.2
+outside: reached through the CNI bridge
+addresses leased after DEL: 0
+mydocker: run: plugin mydocker-net: pre-clone: --network cni:nope: no net configuration with name "nope" in ` + "ROOT" + `/net.d
+`
+	got := out
+	if i := strings.Index(got, "in /"); i >= 0 {
+		if j := strings.Index(got[i:], "/net.d"); j >= 0 {
+			got = got[:i+3] + "ROOT" + got[i+j:]
+		}
+	}
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}

@@ -24,6 +24,6 @@ CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o mydocker-plugins ./plugins/
 # so that mydocker itself does not link go-containerregistry, net/http and
 # TLS.
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-images ./image/cmd/mydocker-images
-# The bundled network plugin (--network bridge), loaded by mydocker when
-# a run asks for it.
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-bridge ./plugins/bridge/cmd/mydocker-bridge
+# The bundled network plugin (--network bridge and cni:NAME), loaded by
+# mydocker when a run asks for it.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-net ./plugins/cmd/mydocker-net

@@ -48,12 +48,12 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("MYDOCKER_IMAGE_HELPER", images)
 	// And the bundled network plugin.
-	bridge := filepath.Join(root, "mydocker-bridge")
-	if out, err := exec.Command("go", "build", "-o", bridge, "./plugins/bridge/cmd/mydocker-bridge").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the bridge plugin: %v\n%s", err, out)
+	netPlugin := filepath.Join(root, "mydocker-net")
+	if out, err := exec.Command("go", "build", "-o", netPlugin, "./plugins/cmd/mydocker-net").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build the network plugin: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	os.Setenv("MYDOCKER_BRIDGE_PLUGIN", bridge)
+	os.Setenv("MYDOCKER_NET_PLUGIN", netPlugin)
 	code := hostcheck.Main(m)
 	os.RemoveAll(root)
 	if examplesDir != "" {

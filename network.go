@@ -13,15 +13,16 @@ import (
 	"github.com/mydocker/mydocker/plugins/proxy"
 )
 
-// The bundled network plugin, mydocker-bridge (plugins/bridge): started
-// the first time a run asks for --network bridge while no plugins are
-// loaded, and kept for the session. With --plugin, load it there too.
+// The bundled network plugin, mydocker-net (plugins/bridge, plugins/cni):
+// started the first time a run asks for --network bridge or cni:NAME while
+// no plugins are loaded, and kept for the session. With --plugin, load it
+// there too.
 
 // bridgeEnv, when set, is the plugin's path (tests); otherwise it is looked
 // for next to mydocker, then on PATH.
 const (
-	bridgeName = "mydocker-bridge"
-	bridgeEnv  = "MYDOCKER_BRIDGE_PLUGIN"
+	bridgeName = "mydocker-net"
+	bridgeEnv  = "MYDOCKER_NET_PLUGIN"
 )
 
 func bridgePath() (string, error) {
@@ -36,7 +37,7 @@ func bridgePath() (string, error) {
 	}
 	p, err := exec.LookPath(bridgeName)
 	if err != nil {
-		return "", fmt.Errorf("--network bridge needs %s next to mydocker or on PATH (build.sh builds it)", bridgeName)
+		return "", fmt.Errorf("--network bridge and cni:NAME need %s next to mydocker or on PATH (build.sh builds it)", bridgeName)
 	}
 	return p, nil
 }
@@ -46,15 +47,15 @@ func bridgePath() (string, error) {
 func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func()) {
 	var client *proxy.Client
 	load := func(name string) (core.Hooks, []string, error) {
-		if name != "bridge" {
-			return nil, nil, fmt.Errorf("--network %s: no plugin provides it (mydocker's own is bridge; load others with --plugin)", name)
+		if name != "bridge" && !strings.HasPrefix(name, "cni:") {
+			return nil, nil, fmt.Errorf("--network %s: no plugin provides it (mydocker's own are bridge and cni:NAME; load others with --plugin)", name)
 		}
 		path, err := bridgePath()
 		if err != nil {
 			return nil, nil, err
 		}
 		if client == nil {
-			if _, err := net.InterfaceByName("mydocker0"); err != nil && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" {
+			if _, err := net.InterfaceByName("mydocker0"); err != nil && name == "bridge" && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" {
 				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IP forwarding, "+
 					"and nftables tables \"mydocker\" for NAT and -p; `network prune` removes them")
 			}
@@ -75,7 +76,7 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 	}
 }
 
-// networkPrune runs `mydocker-bridge prune`: the bridge, its nftables
+// networkPrune runs `mydocker-net prune`: the bridge, its nftables
 // table and its state go, and ip_forward is put back, once no container
 // is on the network.
 func networkPrune() error {

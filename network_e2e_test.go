@@ -64,7 +64,7 @@ none: a namespace of its own
 		stderr string
 	}{
 		{[]string{"run", "--network", "container:nope", "true"}, "mydocker: run: --network container:nope: no such container: nope"},
-		{[]string{"run", "--network", "other", "true"}, "mydocker: run: --network other: no plugin provides it (mydocker's own is bridge; load others with --plugin)"},
+		{[]string{"run", "--network", "other", "true"}, "mydocker: run: --network other: no plugin provides it (mydocker's own are bridge and cni:NAME; load others with --plugin)"},
 		{[]string{"run", "-p", "8080:80", "true"}, "mydocker: run: -p needs a network that publishes ports (a plugin's, such as bridge), not --network none"},
 		{[]string{"run", "--network", "ns:/nonexistent", "true"}, "mydocker: run: invalid --network ns:/nonexistent: no such file or directory"},
 		{[]string{"run", "--dns", "x", "true"}, `mydocker: run: invalid --dns "x": not an IP address`},

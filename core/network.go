@@ -45,6 +45,8 @@ func ParseNetwork(s string) (Network, error) {
 		return Network{Mode: NetworkHost, Name: s}, nil
 	case strings.HasPrefix(s, "container:") && len(s) > len("container:"):
 		return Network{Mode: NetworkJoin, Name: s}, nil
+	case strings.HasPrefix(s, "cni:") && len(s) > len("cni:"):
+		return Network{Mode: NetworkPlugin, Name: s}, nil // a CNI conflist's name
 	case strings.HasPrefix(s, "ns:"):
 		path := strings.TrimPrefix(s, "ns:")
 		if !filepath.IsAbs(path) {
@@ -54,7 +56,7 @@ func ParseNetwork(s string) (Network, error) {
 	}
 	for i, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_' || c == '.')) {
-			return Network{}, invalidf("invalid --network %q: want none, host, container:NAME, ns:PATH or a network's name ([a-z0-9][a-z0-9_.-]*)", s)
+			return Network{}, invalidf("invalid --network %q: want none, host, bridge, container:NAME, ns:PATH, cni:NAME or a network's name ([a-z0-9][a-z0-9_.-]*)", s)
 		}
 	}
 	return Network{Mode: NetworkPlugin, Name: s}, nil

@@ -19,6 +19,8 @@ func TestParseNetwork(t *testing.T) {
 		{"ns:/run/netns/x", core.NetworkJoin, "/run/netns/x", false},
 		{"bridge", core.NetworkPlugin, "", false},
 		{"my-net.1", core.NetworkPlugin, "", false},
+		{"cni:podman", core.NetworkPlugin, "", false},
+		{"cni:", "", "", true},
 		{"ns:relative", "", "", true},
 		{"container:", "", "", true},
 		{"Bridge", "", "", true},

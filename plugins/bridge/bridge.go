@@ -1,8 +1,8 @@
 // Package bridge is mydocker's bundled network plugin: `--network bridge`
 // puts a container on a Linux bridge (mydocker0) with an address of its
 // own, NAT to the outside, and -p ports published on the host, as docker's
-// default network does. It runs as the plugin binary mydocker-bridge
-// (cmd/mydocker-bridge): setup at post-mount, from the host side, while
+// default network does. It runs in the plugin binary mydocker-net
+// (plugins/cmd/mydocker-net): setup at post-mount, from the host side, while
 // the container's init waits; teardown at post-stop.
 //
 // What it makes on the host, all named mydocker's:

@@ -1,6 +1,7 @@
-// Command mydocker-bridge is mydocker's bundled network plugin (package
-// plugins/bridge): mydocker loads it by itself for `--network bridge`, or
-// through --plugin. Run with `prune` it removes the network (what
+// Command mydocker-net is mydocker's bundled network plugin: the bridge
+// network (package plugins/bridge) and CNI networks (package plugins/cni,
+// --network cni:NAME). mydocker loads it by itself for those networks, or
+// through --plugin. Run with `prune` it removes the bridge network (what
 // `mydocker network prune` does).
 package main
 
@@ -12,16 +13,21 @@ import (
 	"strings"
 
 	"github.com/mydocker/mydocker/plugins/bridge"
+	"github.com/mydocker/mydocker/plugins/cni"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
 type hooks struct {
 	cfg bridge.Config
+	cni cni.Config
 }
 
 // PreClone checks the network's configuration early; it also makes the
 // plugin one whose post-stop runs for every container.
 func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
+	if strings.HasPrefix(s.Network, cni.Prefix) {
+		return h.cni.Check(s.Network) // a missing conflist stops the run here
+	}
 	if s.Network != bridge.Name {
 		return nil
 	}
@@ -32,7 +38,12 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 	return nil
 }
 
-func (h hooks) PostMount(_ context.Context, st *sdk.State) error {
+func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
+	if strings.HasPrefix(st.Spec.Network, cni.Prefix) {
+		res, err := h.cni.Add(ctx, st.Spec.Network, st.ID, st.Pid, cniPorts(st.Spec.Ports))
+		sdk.Log.Debug("CNI ADD", "container", st.ID, "result", res)
+		return err
+	}
 	if st.Spec.Network != bridge.Name {
 		return nil
 	}
@@ -63,7 +74,13 @@ func (h hooks) PostMount(_ context.Context, st *sdk.State) error {
 	return root.WriteFile("/etc/hosts", []byte(string(old)+strings.Join(hosts, "\n")+"\n"), 0o644)
 }
 
-func (h hooks) PostStop(_ context.Context, st *sdk.StopState) error {
+func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
+	if strings.HasPrefix(st.Spec.Network, cni.Prefix) {
+		if st.Reason == "vetoed" {
+			return nil // never added
+		}
+		return h.cni.Del(ctx, st.Spec.Network, st.ID, cniPorts(st.Spec.Ports))
+	}
 	if st.Spec.Network != bridge.Name {
 		return nil
 	}
@@ -77,7 +94,7 @@ func main() {
 			_, err = cfg.Prune()
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "mydocker-bridge:", err)
+			fmt.Fprintln(os.Stderr, "mydocker-net:", err)
 			if errors.Is(err, bridge.ErrInUse) {
 				os.Exit(1)
 			}
@@ -88,5 +105,13 @@ func main() {
 	if err != nil {
 		cfg = bridge.Config{} // PreClone reports it for bridge containers
 	}
-	sdk.Serve(hooks{cfg: cfg})
+	sdk.Serve(hooks{cfg: cfg, cni: cni.ConfigFromEnv()})
+}
+
+func cniPorts(ports []sdk.Port) []cni.Port {
+	var out []cni.Port
+	for _, p := range ports {
+		out = append(out, cni.Port{HostIP: p.HostIP, HostPort: int(p.HostPort), ContainerPort: int(p.ContainerPort), Protocol: p.Protocol})
+	}
+	return out
 }
