@@ -67,6 +67,22 @@ echo "-p from outside over IPv6: $(nsenter --net=/proc/$outside/ns/net wget -qO-
 echo "container to container: $(md run --rm --network bridge --rootfs $R wget -qO- http://$ip/)"
 echo "hairpin: $(md exec web wget -qO- http://10.89.0.1:8080/)"
 md run --rm --network bridge -h second --rootfs $R sh -c 'grep -w webhost /etc/hosts; grep -w second /etc/hosts | grep 10.89' 
+# UDP: a python3 echo server on the host's root (busybox has none)
+md run -d --name udp --network bridge -p 5300:53/udp python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 53))
+while True:
+    d, a = s.recvfrom(100); s.sendto(b'pong', a)" >/dev/null
+udp() { python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+for i in range(40):
+    s.sendto(b'ping', (sys.argv[1], 5300))
+    try: print(s.recv(100).decode()); break
+    except socket.timeout: pass" $1; }
+echo "-p udp 127.0.0.1: $(udp 127.0.0.1)"
+echo "-p udp bridge address: $(udp 10.89.0.1)"
+md rm -f udp >/dev/null
 echo "leases: $(leases)"
 md rm -f web >/dev/null
 for i in $(seq 200); do [ "$(leases)" = 0 ] && break; sleep 0.05; done
@@ -85,6 +101,8 @@ container to container: hello
 hairpin: hello
 10.89.0.2	webhost
 10.89.0.3	second
+-p udp 127.0.0.1: pong
+-p udp bridge address: pong
 leases: 1
 leases after rm: 0
 pruned
