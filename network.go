@@ -14,9 +14,9 @@ import (
 )
 
 // The bundled network plugin, mydocker-net (plugins/bridge, plugins/cni):
-// started the first time a run asks for --network bridge or cni:NAME while
-// no plugins are loaded, and kept for the session. With --plugin, load it
-// there too.
+// started the first time a run asks for --network bridge or cni:NAME, and
+// kept for the session; its hooks run after those of the plugins loaded
+// with --plugin (lifecycle's chainHooks), unless it is one of them.
 
 // bridgeEnv, when set, is the plugin's path (tests); otherwise it is looked
 // for next to mydocker, then on PATH.
@@ -49,6 +49,11 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 	load := func(name string) (core.Hooks, []string, error) {
 		if name != "bridge" && !strings.HasPrefix(name, "cni:") {
 			return nil, nil, fmt.Errorf("--network %s: no plugin provides it (mydocker's own are bridge and cni:NAME; load others with --plugin)", name)
+		}
+		for _, p := range g.plugins {
+			if filepath.Base(strings.SplitN(p, "@", 2)[0]) == bridgeName {
+				return nil, nil, fmt.Errorf("--network %s: the loaded %s provides it", name, bridgeName)
+			}
 		}
 		path, err := bridgePath()
 		if err != nil {

@@ -142,22 +142,51 @@ func (m *Manager) runDetached(ctx context.Context, rec *store.Record, stdio core
 	return 0, m.started(rec, st.Pid)
 }
 
-// forNetwork is m, or for a plugin's network when no plugins are loaded, m
-// with the hooks of the plugin that provides it (NetworkPlugin).
+// forNetwork is m, or for a plugin's network, m with the hooks of the
+// bundled plugin that provides it (NetworkPlugin) after the loaded ones.
 func (m *Manager) forNetwork(spec *core.Spec) (*Manager, error) {
-	if spec.Network.Mode != core.NetworkPlugin || m.Runtime.Hooks != nil || m.NetworkPlugin == nil {
+	if spec.Network.Mode != core.NetworkPlugin || m.NetworkPlugin == nil {
 		return m, nil
 	}
 	hooks, flags, err := m.NetworkPlugin(spec.Network.Name)
 	if err != nil {
+		if m.Runtime.Hooks != nil {
+			return m, nil // a loaded plugin may provide it
+		}
 		return nil, err
 	}
 	mm, rt := *m, *m.Runtime
+	if rt.Hooks != nil {
+		hooks = chainHooks{rt.Hooks, hooks}
+	}
 	rt.Hooks, mm.Runtime = hooks, &rt
 	if len(m.FinishArgs) > 0 {
 		mm.FinishArgs = append(append([]string{m.FinishArgs[0]}, flags...), m.FinishArgs[1:]...)
 	}
 	return &mm, nil
+}
+
+// chainHooks runs the loaded plugins' hooks, then the bundled network
+// plugin's (post-stop in reverse).
+type chainHooks [2]core.Hooks
+
+func (c chainHooks) PreClone(ctx context.Context, spec *core.Spec) error {
+	if err := c[0].PreClone(ctx, spec); err != nil {
+		return err
+	}
+	return c[1].PreClone(ctx, spec)
+}
+
+func (c chainHooks) PostMount(ctx context.Context, st core.State) error {
+	if err := c[0].PostMount(ctx, st); err != nil {
+		return err
+	}
+	return c[1].PostMount(ctx, st)
+}
+
+func (c chainHooks) PostStop(ctx context.Context, st core.StopState) {
+	c[1].PostStop(ctx, st)
+	c[0].PostStop(ctx, st)
 }
 
 // resolveNetwork finds the network namespace of --network container:NAME:
