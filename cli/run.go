@@ -60,10 +60,10 @@ func newRunFlags(s *core.Spec, v *runFlagValues) *pflag.FlagSet {
 	fs.BoolVar(&v.rm, "rm", false, "remove the container when it ends (else ps -a lists it until rm)")
 	fs.BoolVarP(&v.detach, "detach", "d", false, "run in the background and print the container id; see logs, exec, stop")
 	fs.StringVar(&v.name, "name", "", "name the container `NAME` ([a-zA-Z0-9][a-zA-Z0-9_.-]*, unique)")
-	fs.StringVar(&v.network, "network", "", "`NET`: none (its own, only lo), host, container:NAME, ns:PATH, or a plugin's network (default $MYDOCKER_NETWORK, else none)")
+	fs.StringVar(&v.network, "network", "", "`NET`: none (its own, only lo), bridge (NAT, -p), host, container:NAME, ns:PATH, cni:NAME (default $MYDOCKER_NETWORK, else none)")
 	fs.StringArrayVar(&v.dns, "dns", nil, "a nameserver `IP` for its /etc/resolv.conf (repeatable)")
 	fs.StringArrayVar(&v.addHosts, "add-host", nil, "a `NAME:IP` line for its /etc/hosts (repeatable)")
-	fs.StringArrayVarP(&v.publish, "publish", "p", nil, "publish `[HOSTIP:]HOSTPORT:PORT[/udp]` (repeatable; a plugin's network)")
+	fs.StringArrayVarP(&v.publish, "publish", "p", nil, "publish a port on the host: `[HOSTIP:]HOSTPORT:PORT[/udp]` (repeatable; bridge or cni)")
 	fs.StringVar(&v.pull, "pull", PullMissing, "pull the image `WHEN`: missing, always or never")
 	fs.StringVar(&v.entrypoint, "entrypoint", "", "run `CMD` instead of the image's entrypoint (\"\" clears it)")
 	return fs
