@@ -46,7 +46,7 @@ func TestContainerCommandsOneShot(t *testing.T) {
 	}{
 		{[]string{"run", "-d", "--name", "web", "true"}, 125, "", `mydocker: run: the container name "web" is already in use by another container: remove it or choose another name`},
 		{[]string{"run", "-d", "--name", "-x", "true"}, 125, "", `mydocker: run: invalid --name "-x": want [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 bytes`},
-		{[]string{"ps"}, 0, `~^CONTAINER ID +NAME +COMMAND +CREATED +STATUS +PID\n` + id[:12] + ` +web +"sh -c echo hi; exec sle…" +.* ago +Up .* +[0-9]+\n$`, ""},
+		{[]string{"ps"}, 0, `~^CONTAINER ID +NAME +IMAGE +COMMAND +CREATED +STATUS +PID\n` + id[:12] + ` +web +- +"sh -c echo hi; exec sle…" +.* ago +Up .* +[0-9]+\n$`, ""},
 		{[]string{"ps", "-q"}, 0, id[:12] + "\n", ""},
 		{[]string{"logs", "web"}, 0, "hi\n", ""},
 		{[]string{"logs", id[:5]}, 0, "hi\n", ""},
@@ -60,7 +60,7 @@ func TestContainerCommandsOneShot(t *testing.T) {
 		{[]string{"rm", "web"}, 1, "", "mydocker: rm: container web is running: stop it first, or use rm -f"},
 		{[]string{"stop", "-t", "1", "web", "nope"}, 1, "web\n", "mydocker: stop: no such container: nope"},
 		{[]string{"wait", "web"}, 0, "137\n", ""},
-		{[]string{"ps"}, 0, "CONTAINER ID   NAME   COMMAND   CREATED   STATUS   PID\n", ""},
+		{[]string{"ps"}, 0, "CONTAINER ID   NAME   IMAGE   COMMAND   CREATED   STATUS   PID\n", ""},
 		{[]string{"ps", "-a"}, 0, `~\n` + id[:12] + ` +web +.* Exited \(137\) .* ago +\n$`, ""},
 		{[]string{"inspect", "web"}, 0, `~"ExitCode": 137,`, ""},
 		{[]string{"exec", "web", "true"}, 1, "", "mydocker: exec: container web is not running"},

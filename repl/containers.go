@@ -69,7 +69,7 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 	out := bufio.NewWriterSize(s.opts.Out, 64<<10)
 	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
 	if !c.Quiet {
-		fmt.Fprintln(w, "CONTAINER ID\tNAME\tCOMMAND\tCREATED\tSTATUS\tPID")
+		fmt.Fprintln(w, "CONTAINER ID\tNAME\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPID")
 	}
 	now := time.Now()
 	for _, ct := range all {
@@ -84,13 +84,27 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 		if ct.Running() {
 			pid = fmt.Sprint(ct.Pid)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s ago\t%s\t%s\n", store.ShortID(ct.ID), ct.Name, quoteCommand(ct.Spec.Args),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s ago\t%s\t%s\n", store.ShortID(ct.ID), ct.Name, s.imageColumn(&ct.Spec), quoteCommand(ct.Spec.Args),
 			humanDuration(now.Sub(ct.Created)), statusText(ct, now), pid)
 	}
 	if err := w.Flush(); err != nil {
 		return exitLookup, err
 	}
 	return 0, out.Flush()
+}
+
+// imageColumn is the IMAGE column: the image as docker shows it, the
+// --rootfs directory, or "-" for the host's root.
+func (s *REPL) imageColumn(spec *core.Spec) string {
+	switch {
+	case spec.Image != "" && s.containers().Images != nil:
+		return s.containers().Images.Display(spec.Image)
+	case spec.Image != "":
+		return spec.Image
+	case spec.Rootfs != "":
+		return spec.Rootfs
+	}
+	return "-"
 }
 
 // quoteCommand is the COMMAND column: the words, cut to 24 characters.
