@@ -105,6 +105,7 @@ hairpin: hello
 -p udp bridge address: pong
 leases: 1
 leases after rm: 0
+Deleted network bridge (mydocker0, its nftables tables and state)
 pruned
 baseline restored
 `
@@ -163,6 +164,7 @@ distinct addresses: 20
 network bridge is in use by 20 container(s)
 after SIGKILL: 1 lease left
 after the next start: 0 leases
+Deleted network bridge (mydocker0, its nftables tables and state)
 pruned
 baseline restored
 `

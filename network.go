@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -82,17 +83,18 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 }
 
 // networkPrune runs `mydocker-net prune`: the bridge, its nftables
-// table and its state go, and ip_forward is put back, once no container
-// is on the network.
-func networkPrune() error {
+// tables and its state go, and forwarding is put back, once no container
+// is on the network. What it removed goes to out.
+func networkPrune(out io.Writer) error {
 	path, err := bridgePath()
 	if err != nil {
 		return err
 	}
+	var stderr strings.Builder
 	cmd := exec.Command(path, "prune")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if msg := strings.TrimSpace(strings.TrimPrefix(string(out), bridgeName+": ")); msg != "" {
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(strings.TrimPrefix(stderr.String(), bridgeName+": ")); msg != "" {
 			return errors.New(msg)
 		}
 		return fmt.Errorf("%s prune: %w", bridgeName, err)

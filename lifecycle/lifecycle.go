@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ type Manager struct {
 	NetworkPlugin func(name string) (core.Hooks, []string, error)
 	// NetworkPrune removes what the bundled network plugin made, once no
 	// container uses it (`network prune`).
-	NetworkPrune func() error
+	NetworkPrune func(out io.Writer) error
 }
 
 // RunOptions are run's flags about the container as an object, beside its

@@ -200,7 +200,7 @@ func (s *REPL) networkPruneCmd(_ context.Context, _ *cli.Command) (int, error) {
 	if prune == nil {
 		return core.ExitRuntimeError, fmt.Errorf("network prune: no network plugin configured")
 	}
-	if err := prune(); err != nil {
+	if err := prune(s.opts.Out); err != nil {
 		return exitLookup, fmt.Errorf("network prune: %w", err)
 	}
 	return 0, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
 )
 
 // Setup puts container id (its init is pid) on the bridge: an address, a
@@ -114,6 +115,8 @@ func (c Config) Prune() (removed bool, err error) {
 	if all, _ := c.leases(); len(all) > 0 {
 		return false, fmt.Errorf("%w by %d container(s)", ErrInUse, len(all))
 	}
+	_, err = netlink.LinkByName(c.Bridge)
+	removed = err == nil
 	if err := c.deleteTables(conn); err != nil {
 		return false, fmt.Errorf("delete nftables table %s: %w", tableName, err)
 	}
@@ -124,5 +127,5 @@ func (c Config) Prune() (removed bool, err error) {
 		return removed, fmt.Errorf("restore ip_forward: %w", err)
 	}
 	os.RemoveAll(c.State)
-	return true, nil
+	return removed, nil
 }

@@ -90,8 +90,12 @@ func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
 func main() {
 	cfg, err := bridge.ConfigFromEnv()
 	if len(os.Args) == 2 && os.Args[1] == "prune" {
+		removed := false
 		if err == nil {
-			_, err = cfg.Prune()
+			removed, err = cfg.Prune()
+		}
+		if removed {
+			fmt.Printf("Deleted network bridge (%s, its nftables tables and state)\n", cfg.Bridge)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "mydocker-net:", err)
