@@ -33,27 +33,20 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("MYDOCKER_ROOT", root)
-	// The plugin host is a binary of its own (mydocker-plugins).
-	helper := filepath.Join(root, "mydocker-plugins")
-	if out, err := exec.Command("go", "build", "-o", helper, "./plugins/cmd/mydocker-plugins").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the plugin host: %v\n%s", err, out)
-		os.Exit(1)
+	// The helpers are binaries of their own (build.sh puts them next to
+	// mydocker): the plugin host, the image helper, the network plugin.
+	for _, h := range []struct{ name, pkg, env string }{
+		{"mydocker-plugins", "./plugins/cmd/mydocker-plugins", "MYDOCKER_PLUGIN_HOST"},
+		{"mydocker-images", "./image/cmd/mydocker-images", "MYDOCKER_IMAGE_HELPER"},
+		{"mydocker-net", "./plugins/cmd/mydocker-net", "MYDOCKER_NET_PLUGIN"},
+	} {
+		path := filepath.Join(root, h.name)
+		if out, err := exec.Command("go", "build", "-o", path, h.pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", h.name, err, out)
+			os.Exit(1)
+		}
+		os.Setenv(h.env, path)
 	}
-	os.Setenv("MYDOCKER_PLUGIN_HOST", helper)
-	// So is the image helper (pull, login, tag).
-	images := filepath.Join(root, "mydocker-images")
-	if out, err := exec.Command("go", "build", "-o", images, "./image/cmd/mydocker-images").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the image helper: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	os.Setenv("MYDOCKER_IMAGE_HELPER", images)
-	// And the bundled network plugin.
-	netPlugin := filepath.Join(root, "mydocker-net")
-	if out, err := exec.Command("go", "build", "-o", netPlugin, "./plugins/cmd/mydocker-net").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the network plugin: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	os.Setenv("MYDOCKER_NET_PLUGIN", netPlugin)
 	code := hostcheck.Main(m)
 	os.RemoveAll(root)
 	if examplesDir != "" {

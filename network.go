@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/sibling"
 	"github.com/mydocker/mydocker/plugins/proxy"
 )
 
@@ -27,16 +28,7 @@ const (
 )
 
 func bridgePath() (string, error) {
-	if p := os.Getenv(bridgeEnv); p != "" {
-		return p, nil
-	}
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), bridgeName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(bridgeName)
+	p, err := sibling.Find(bridgeName, bridgeEnv)
 	if err != nil {
 		return "", fmt.Errorf("--network bridge and cni:NAME need %s next to mydocker or on PATH (build.sh builds it)", bridgeName)
 	}

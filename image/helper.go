@@ -9,10 +9,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mydocker/mydocker/internal/sibling"
 )
 
 // What needs the network (pull, login) or reference parsing (tag) runs in
@@ -36,16 +37,7 @@ type HelperAnswer struct {
 }
 
 func helperPath() (string, error) {
-	if p := os.Getenv(HelperEnv); p != "" {
-		return p, nil
-	}
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), HelperName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(HelperName)
+	p, err := sibling.Find(HelperName, HelperEnv)
 	if err != nil {
 		return "", fmt.Errorf("images need %s next to mydocker or on PATH (build.sh builds it)", HelperName)
 	}

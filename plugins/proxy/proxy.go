@@ -30,7 +30,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -38,6 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/sibling"
 )
 
 // DefaultHookTimeout bounds each hook call unless --hook-timeout says
@@ -84,16 +84,7 @@ var _ core.Hooks = (*Client)(nil)
 
 // helperPath finds the helper.
 func helperPath() (string, error) {
-	if p := os.Getenv(HelperEnv); p != "" {
-		return p, nil
-	}
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), HelperName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(HelperName)
+	p, err := sibling.Find(HelperName, HelperEnv)
 	if err != nil {
 		return "", fmt.Errorf("plugins need %s next to mydocker or on PATH (build.sh builds it)", HelperName)
 	}
