@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mydocker/mydocker/internal/hostcheck"
+	"github.com/mydocker/mydocker/internal/testrootfs"
 )
 
 // The test binary doubles as mydocker: with MYDOCKER_TEST_MAIN=1 it runs
@@ -48,6 +49,7 @@ func TestMain(m *testing.M) {
 		os.Setenv(h.env, path)
 	}
 	code := hostcheck.Main(m)
+	testrootfs.Remove()
 	os.RemoveAll(root)
 	if examplesDir != "" {
 		os.RemoveAll(examplesDir)
