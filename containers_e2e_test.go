@@ -121,7 +121,7 @@ func TestPromptKilledLeavesDetached(t *testing.T) {
 			break
 		}
 	}
-	if !regexp.MustCompile(`bg +"sleep 100" +.* Up `).MatchString(out) || !strings.Contains(out, "Exited (unknown): the mydocker running it was killed") {
+	if !regexp.MustCompile(`bg +- +"sleep 100" +.* Up `).MatchString(out) || !strings.Contains(out, "Exited (unknown): the mydocker running it was killed") {
 		t.Errorf("after the prompt was killed:\n%s", out)
 	}
 	if status, out, errs := md(t, root, "stop", "-t", "0", "bg"); status != 0 || out != "bg\n" {
