@@ -14,9 +14,12 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 ./build.sh
 out=$(mktemp -d)
 new_run_dirs=()
-for d in /run/containers /run/libpod; do [ -e "$d" ] || new_run_dirs+=("$d"); done
+for d in /run/containers /run/libpod /run/runc /run/netns; do [ -e "$d" ] || new_run_dirs+=("$d"); done
 cleanup() {
-	for d in "${new_run_dirs[@]}"; do rm -rf "$d"; done # podman's, despite its flags
+	for d in "${new_run_dirs[@]}"; do # podman's, runc's and netavark's, despite the flags
+		umount "$d" 2>/dev/null || true # netavark bind-mounts /run/netns
+		rm -rf "$d"
+	done
 	umount -R "$out/proot/overlay" 2>/dev/null || true
 	rm -rf "$out"
 	for d in /sys/fs/cgroup/*/libpod_parent; do rmdir "$d"/conmon "$d" 2>/dev/null || true; done
