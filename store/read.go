@@ -133,15 +133,30 @@ func (s *Store) loadWith(dir int, id string, buf []byte) (*Container, []byte) {
 	if err != nil {
 		c.Broken = fmt.Errorf("unreadable state: %w", err)
 	}
-	if b, err := readSmall(dir, filepath.Join(base, core.ExitFile), buf); err == nil {
-		var e Exit
-		if json.Unmarshal(b, &e) == nil {
-			c.Exit = &e
-		}
-		buf = b[:cap(b)]
-	}
+	buf = c.readExit(dir, base, buf)
 	c.derive()
+	if c.Exit == nil && c.Lost != "" {
+		// Its recorder may have written exit.json and gone between the
+		// read above and the liveness checks of derive: look again
+		// before calling it lost.
+		buf = c.readExit(dir, base, buf)
+		c.Status, c.Lost = "", ""
+		c.derive()
+	}
 	return c, buf
+}
+
+// readExit reads exit.json, if there is one yet, into c.Exit.
+func (c *Container) readExit(dir int, base string, buf []byte) []byte {
+	b, err := readSmall(dir, filepath.Join(base, core.ExitFile), buf)
+	if err != nil {
+		return buf
+	}
+	var e Exit
+	if json.Unmarshal(b, &e) == nil {
+		c.Exit = &e
+	}
+	return b[:cap(b)]
 }
 
 // derive says what a record means now. A container is running only if its
