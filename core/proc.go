@@ -1,15 +1,15 @@
 package core
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/internal/procstat"
 )
 
 // A recorded process (a container's PID 1) is named by its pid and its
@@ -68,38 +68,9 @@ func NamespacePids(pid int) []int {
 // ProcStartTime is a process's start time in clock ticks since boot
 // (field 22 of /proc/PID/stat): with the pid, it names one process for
 // good, since pids are reused.
-func ProcStartTime(pid int) (uint64, error) {
-	_, start, err := procStat(pid)
-	return start, err
-}
+func ProcStartTime(pid int) (uint64, error) { return procstat.StartTime(pid) }
 
 // ProcAlive reports whether pid is the process that started at start and
 // has not exited: a zombie (which its parent has not reaped yet, or which
 // a host init slow to reap keeps) counts as ended.
-func ProcAlive(pid int, start uint64) bool {
-	if pid <= 0 {
-		return false
-	}
-	state, st, err := procStat(pid)
-	return err == nil && st == start && state != 'Z' && state != 'X'
-}
-
-// procStat reads a process's state letter and start time.
-func procStat(pid int) (byte, uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name (field 2) may hold spaces and parentheses: fields
-	// are counted after its last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 || len(f[0]) != 1 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	start, err := strconv.ParseUint(f[19], 10, 64)
-	return f[0][0], start, err
-}
+func ProcAlive(pid int, start uint64) bool { return procstat.Alive(pid, start) }

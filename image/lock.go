@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/internal/flock"
 )
 
 // Two flocks keep concurrent mydocker processes consistent:
@@ -26,21 +28,11 @@ func (s *Store) lock(name string, how int) (func(), error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create the image store: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(s.Root, name), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	release, err := flock.Lock(filepath.Join(s.Root, name), how)
 	if err != nil {
 		return nil, fmt.Errorf("lock the image store: %w", err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock the image store: %w", err)
-	}
-	return func() { f.Close() }, nil
+	return release, nil
 }
 
 // Hold keeps images from being deleted until release is called: run holds

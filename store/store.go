@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/flock"
 )
 
 // Record is what state.json holds: a container as its creator knows it.
@@ -254,21 +255,11 @@ func (s *Store) Remove(id string) error {
 
 // lock takes the store's lock against other mydocker processes.
 func (s *Store) lock() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, ".lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	release, err := flock.Lock(filepath.Join(s.dir, ".lock"), unix.LOCK_EX)
 	if err != nil {
 		return nil, fmt.Errorf("lock the container store: %w", err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock the container store: %w", err)
-	}
-	return func() { f.Close() }, nil
+	return release, nil
 }
 
 // writeJSON writes v to path whole: a temporary file renamed into place.

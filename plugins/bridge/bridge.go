@@ -33,9 +33,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/internal/flock"
 )
 
 // Name is the network this plugin provides.
@@ -137,35 +138,9 @@ func (c Config) lock() (func(), error) {
 	if err := os.MkdirAll(filepath.Join(c.State, "leases"), 0o700); err != nil {
 		return nil, fmt.Errorf("bridge state: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(c.State, "lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	release, err := flock.Lock(filepath.Join(c.State, "lock"), unix.LOCK_EX)
 	if err != nil {
-		return nil, fmt.Errorf("bridge state: %w", err)
-	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("lock the bridge state: %w", err)
 	}
-	return func() { f.Close() }, nil
-}
-
-// procStart is a process's start time (field 22 of /proc/PID/stat), which
-// with the pid names it uniquely.
-func procStart(pid int) (string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return "", err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 || f[0] == "Z" {
-		return "", errors.New("not running")
-	}
-	return f[19], nil
+	return release, nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mydocker/mydocker/internal/procstat"
 )
 
 // A lease is a file leases/IP holding "ID PID START HOSTNAME": the address
@@ -43,8 +45,8 @@ func (c Config) leases() ([]lease, error) {
 
 // alive reports whether the lease's container still runs.
 func (l lease) alive() bool {
-	start, err := procStart(l.pid)
-	return err == nil && start == l.start
+	start, err := strconv.ParseUint(l.start, 10, 64)
+	return err == nil && procstat.Alive(l.pid, start)
 }
 
 // allocate leases the lowest free address to container id (pid, start,

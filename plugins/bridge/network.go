@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
+
+	"github.com/mydocker/mydocker/internal/procstat"
 )
 
 // Setup puts container id (its init is pid) on the bridge: an address, a
@@ -24,8 +27,8 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 		return "", nil, fmt.Errorf("nftables: %w", err)
 	}
 	c.sweep(conn)
-	start, err := procStart(pid)
-	if err != nil {
+	start, err := procstat.StartTime(pid)
+	if err != nil || !procstat.Alive(pid, start) {
 		return "", nil, fmt.Errorf("container %s: its init is gone", id)
 	}
 	br, err := c.ensureBridge()
@@ -35,7 +38,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 	if err := c.ensureTables(conn); err != nil {
 		return "", nil, err
 	}
-	addr, err := c.allocate(id, pid, start, hostname)
+	addr, err := c.allocate(id, pid, strconv.FormatUint(start, 10), hostname)
 	if err != nil {
 		return "", nil, err
 	}
