@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mydocker/mydocker/internal/atomicfile"
 )
 
 // Credentials live in Root/auth.json, in docker's config.json format
@@ -94,8 +96,8 @@ func (s *Store) updateAuth(change func(*authFile)) error {
 	if err != nil {
 		return err
 	}
-	// writeAtomic's temp file is 0600 before anything is written to it.
-	if err := writeAtomic(s.AuthPath(), data); err != nil {
+	// atomicfile's temporary file is 0600 before anything is written to it.
+	if err := atomicfile.Write(s.AuthPath(), data); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
 	return nil

@@ -28,6 +28,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/mydocker/mydocker/internal/atomicfile"
 )
 
 // DefaultRoot is where images live unless --image-root or --root says
@@ -118,7 +120,7 @@ func (s *Store) readIndex() (*index, error) {
 func (s *Store) writeIndex(idx *index) error {
 	layoutFile := filepath.Join(s.Root, "oci-layout")
 	if _, err := os.Stat(layoutFile); errors.Is(err, os.ErrNotExist) {
-		if err := writeAtomic(layoutFile, []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
+		if err := atomicfile.Write(layoutFile, []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
 			return err
 		}
 	}
@@ -126,23 +128,7 @@ func (s *Store) writeIndex(idx *index) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(s.Root, "index.json"), data)
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(filepath.Join(s.Root, "index.json"), data)
 }
 
 // entry is the index.json descriptor of img.

@@ -11,6 +11,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/internal/atomicfile"
 )
 
 // What package registry uses to fill the store: a pull writes its layers
@@ -65,7 +67,7 @@ func (s *Store) WriteBlob(h v1.Hash, data []byte) error {
 	if _, err := os.Stat(s.BlobPath(h)); err == nil {
 		return nil
 	}
-	return writeAtomic(s.BlobPath(h), data)
+	return atomicfile.Write(s.BlobPath(h), data)
 }
 
 // Add lists img in index.json (its blobs and layers are in place), under
