@@ -26,4 +26,4 @@ CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o mydocker-plugins ./plugins/
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-images ./image/cmd/mydocker-images
 # The bundled network plugin (--network bridge and cni:NAME), loaded by
 # mydocker when a run asks for it.
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o mydocker-net ./plugins/cmd/mydocker-net
+CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o mydocker-net ./plugins/cmd/mydocker-net

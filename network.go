@@ -57,11 +57,13 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IP forwarding, "+
 					"and nftables tables \"mydocker\" for NAT and -p; `network prune` removes them")
 			}
-			args := []string{"--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String(), "--plugin", path}
+			// mydocker-net hosts its own hooks: no mydocker-plugins
+			// process and no gRPC between them (see its doc).
+			args := []string{"serve-hooks", "--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String()}
 			if g.debug {
 				args = append(args, "--debug")
 			}
-			if client, err = proxy.Start(args); err != nil {
+			if client, err = proxy.StartPath(path, args); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -53,6 +53,10 @@ type managed struct {
 	// startTimeout bounds the start and handshake.
 	startTimeout time.Duration
 
+	// builtin is a plugin compiled into this process (Options.Builtin):
+	// its hooks are called directly, and it never exits or restarts.
+	builtin bool
+
 	mu     sync.Mutex
 	client *plugin.Client
 	cmd    *exec.Cmd
@@ -164,6 +168,12 @@ func (m *managed) call(ctx context.Context, timeout time.Duration, hook string, 
 		return nil
 	case errors.As(err, &veto):
 		err = &sdk.HookError{Message: oneLine(veto.Message)}
+	case m.builtin && ctx.Err() == context.Canceled:
+		err = errors.New("cancelled") // ^C, as for a process (below)
+	case m.builtin:
+		// Its answer, as the SDK would have sent it over gRPC: a veto.
+		// (Compiled in, it cannot be killed: its hooks must honour ctx.)
+		err = &sdk.HookError{Message: oneLine(err.Error())}
 	case ctx.Err() == context.Canceled:
 		// ^C: the call was cancelled (its context reaches the plugin). The
 		// plugin is in doubt only if it stops answering: a crash check
@@ -215,7 +225,7 @@ func (m *managed) setFailed(err error) {
 func (m *managed) exited() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.client == nil || m.client.Exited()
+	return !m.builtin && (m.client == nil || m.client.Exited())
 }
 
 // waitExited reports whether the plugin process is gone, giving go-plugin
@@ -297,7 +307,7 @@ func (m *managed) report() pluginReport {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	state := "running"
-	if m.client == nil || m.client.Exited() {
+	if !m.builtin && (m.client == nil || m.client.Exited()) {
 		state = "exited"
 	}
 	return pluginReport{state: state, starts: m.starts, calls: maps.Clone(m.calls), skip: maps.Clone(m.skip), failed: m.failed}

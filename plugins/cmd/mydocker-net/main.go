@@ -1,8 +1,15 @@
 // Command mydocker-net is mydocker's bundled network plugin: the bridge
 // network (package plugins/bridge) and CNI networks (package plugins/cni,
-// --network cni:NAME). mydocker loads it by itself for those networks, or
-// through --plugin. Run with `prune` it removes the bridge network (what
-// `mydocker network prune` does).
+// --network cni:NAME). It runs three ways:
+//
+//	mydocker-net                  a go-plugin plugin, as any other (--plugin)
+//	mydocker-net serve-hooks ...  what mydocker starts by itself for those
+//	                              networks: a plugin host (package proxy's
+//	                              protocol on fd 3) with these hooks built
+//	                              in, so each hook is a call, not a gRPC
+//	                              round trip through a second process
+//	mydocker-net prune            removes the bridge network (what `mydocker
+//	                              network prune` does)
 package main
 
 import (
@@ -12,10 +19,15 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mydocker/mydocker/plugins"
 	"github.com/mydocker/mydocker/plugins/bridge"
 	"github.com/mydocker/mydocker/plugins/cni"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
+
+// ServeHooks is the argument with which mydocker starts it as its own
+// plugin host (package proxy's StartPath).
+const ServeHooks = "serve-hooks"
 
 type hooks struct {
 	cfg bridge.Config
@@ -109,7 +121,11 @@ func main() {
 	if err != nil {
 		cfg = bridge.Config{} // PreClone reports it for bridge containers
 	}
-	sdk.Serve(hooks{cfg: cfg, cni: cni.ConfigFromEnv()})
+	h := hooks{cfg: cfg, cni: cni.ConfigFromEnv()}
+	if len(os.Args) > 1 && os.Args[1] == ServeHooks {
+		os.Exit(plugins.RunHelper("mydocker-net", os.Args[2:], []plugins.Builtin{{Name: "mydocker-net", Hooks: h}}))
+	}
+	sdk.Serve(h)
 }
 
 func cniPorts(ports []sdk.Port) []cni.Port {
