@@ -217,10 +217,13 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 func (h *Host) PostStop(ctx context.Context, st core.StopState) {
 	plugins := h.preCloned
 	h.preCloned = nil
-	if plugins == nil && (st.Reason == "exited" || st.Reason == "killed") {
-		// A container this process did not start: a detached one, ended,
-		// whose monitor runs `mydocker _finish` with the flags it was
-		// started with. It ran, so every plugin's pre-clone did.
+	if plugins == nil && st.Reason != "vetoed" {
+		// No pre-clone call reached this host for the run: a container this
+		// process did not start (a detached one, ended, whose monitor runs
+		// `mydocker _finish` with the flags it was started with; an OCI
+		// delete), or one whose pre-clone mydocker knew there was no need
+		// to call (the bundled bridge network). It was not vetoed, so
+		// every plugin's pre-clone ran or had nothing to do.
 		plugins = h.plugins
 	}
 	if len(plugins) == 0 {

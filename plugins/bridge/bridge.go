@@ -33,6 +33,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -49,12 +50,17 @@ type Config struct {
 	// Subnet6 is the IPv6 ULA subnet (a /64 or longer); nil: IPv4 only.
 	Subnet6 *net.IPNet
 	State   string // the state directory
+	// ready is the index of the bridge this process last made sure of
+	// (addresses, up, sysctls, nftables tables): while the bridge with
+	// that index exists, a setup skips those steps (prune deletes the
+	// bridge with the tables, so a new bridge means doing them again).
+	ready *atomic.Int64
 }
 
 // ConfigFromEnv reads MYDOCKER_BRIDGE_NAME, MYDOCKER_BRIDGE_SUBNET and
 // MYDOCKER_BRIDGE_STATE.
 func ConfigFromEnv() (Config, error) {
-	c := Config{Bridge: "mydocker0", State: "/run/mydocker/bridge"}
+	c := Config{Bridge: "mydocker0", State: "/run/mydocker/bridge", ready: new(atomic.Int64)}
 	if v := os.Getenv("MYDOCKER_BRIDGE_NAME"); v != "" {
 		c.Bridge = v
 	}

@@ -31,11 +31,8 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 	if err != nil || !procstat.Alive(pid, start) {
 		return "", nil, fmt.Errorf("container %s: its init is gone", id)
 	}
-	br, err := c.ensureBridge()
+	br, err := c.bridgeReady(conn)
 	if err != nil {
-		return "", nil, err
-	}
-	if err := c.ensureTables(conn); err != nil {
 		return "", nil, err
 	}
 	addr, err := c.allocate(id, pid, strconv.FormatUint(start, 10), hostname)
@@ -47,6 +44,9 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 			c.release(id)
 			detach(id)
 			c.unpublish(conn, map[string]bool{id: true})
+			if c.ready != nil {
+				c.ready.Store(0) // whatever failed, the next setup checks everything
+			}
 		}
 	}()
 	if err := c.attach(br, id, pid, addr); err != nil {
@@ -64,6 +64,28 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 		hosts = append(hosts, l.ip+"\t"+l.hostname)
 	}
 	return addr.String(), hosts, nil
+}
+
+// bridgeReady returns the bridge, made (with its addresses, sysctls and
+// nftables tables) unless this process already did for this very bridge:
+// that check is one netlink call instead of about ten (0.8 ms a container).
+func (c Config) bridgeReady(conn *nftables.Conn) (netlink.Link, error) {
+	if c.ready != nil {
+		if br, err := netlink.LinkByName(c.Bridge); err == nil && int64(br.Attrs().Index) == c.ready.Load() {
+			return br, nil
+		}
+	}
+	br, err := c.ensureBridge()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ensureTables(conn); err != nil {
+		return nil, err
+	}
+	if c.ready != nil {
+		c.ready.Store(int64(br.Attrs().Index))
+	}
+	return br, nil
 }
 
 // Teardown takes container id off the network: its ports and its

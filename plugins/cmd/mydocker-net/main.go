@@ -34,8 +34,9 @@ type hooks struct {
 	cni cni.Config
 }
 
-// PreClone checks the network's configuration early; it also makes the
-// plugin one whose post-stop runs for every container.
+// PreClone checks the network's configuration early. (For the bridge,
+// mydocker skips this call when it started the plugin itself: PostMount
+// checks the configuration too.)
 func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 	if strings.HasPrefix(s.Network, cni.Prefix) {
 		return h.cni.Check(s.Network) // a missing conflist stops the run here
@@ -58,6 +59,10 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	}
 	if st.Spec.Network != bridge.Name {
 		return nil
+	}
+	if h.cfg.Subnet == nil { // mydocker does not call PreClone for the bridge
+		_, err := bridge.ConfigFromEnv()
+		return err
 	}
 	var ports []bridge.Port
 	for _, p := range st.Spec.Ports {
