@@ -114,6 +114,26 @@ baseline restored
 	}
 }
 
+// One prompt session keeps its network plugin, which remembers the bridge
+// it made: after a prune (another process) it makes the bridge again, and
+// a container still reaches the outside.
+func TestBridgeAfterPruneInOneSession(t *testing.T) {
+	requireRoot(t)
+	out := bridgeScript(t, `
+md <<EOF
+run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2
+network prune
+run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2
+network prune
+EOF
+[ "$before" = "$(baseline)" ] && echo "baseline restored"
+`)
+	if got := dropNotice(out); strings.Count(got, " 0% packet loss") != 2 || strings.Count(got, "Deleted network bridge") != 2 ||
+		!strings.HasSuffix(got, "baseline restored\n") {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
 // dropNotice removes the line mydocker prints when it first makes the bridge.
 func dropNotice(out string) string {
 	var keep []string
