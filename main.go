@@ -97,7 +97,8 @@ func run(args []string) int {
 	}
 	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish, Images: image.New(g.imageRoot)}
 	var closeNetwork func()
-	containers.NetworkPlugin, closeNetwork = networkPlugins(g)
+	var network func() *proxy.Client
+	containers.NetworkPlugin, closeNetwork, network = networkPlugins(g)
 	containers.NetworkPrune = networkPrune
 	defer closeNetwork()
 	ctx := context.Background()
@@ -108,10 +109,8 @@ func run(args []string) int {
 		}
 		return 0
 	}
-	opts := repl.Options{Runtime: rt, HistoryFile: historyFile(), Containers: containers}
-	if host != nil {
-		opts.Plugins = host
-	}
+	opts := repl.Options{Runtime: rt, HistoryFile: historyFile(), Containers: containers,
+		Plugins: pluginsReport{host: host, network: network}}
 	r := repl.New(opts)
 	if fs.NArg() == 0 {
 		return r.Run(ctx)

@@ -36,9 +36,10 @@ func bridgePath() (string, error) {
 	return p, nil
 }
 
-// networkPlugins returns the lazy loader of the bundled network plugin and
-// its clean-up.
-func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func()) {
+// networkPlugins returns the lazy loader of the bundled network plugin,
+// its clean-up, and the plugin's client once a run has started it (for
+// the `plugins` command).
+func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func(), func() *proxy.Client) {
 	var client *proxy.Client
 	load := func(name string) (core.Hooks, []string, error) {
 		if name != "bridge" && !strings.HasPrefix(name, "cni:") {
@@ -77,6 +78,29 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 		if client != nil {
 			client.Close()
 		}
+	}, func() *proxy.Client { return client }
+}
+
+// pluginsReport is the `plugins` command's answer: the plugins loaded
+// with --plugin, then the bundled network plugin if a run started it.
+type pluginsReport struct {
+	host    *proxy.Client // nil without --plugin
+	network func() *proxy.Client
+}
+
+func (p pluginsReport) Report(w io.Writer) {
+	net := p.network()
+	if p.host.Len() > 0 {
+		p.host.Report(w)
+	}
+	if net != nil {
+		if p.host.Len() > 0 {
+			fmt.Fprintln(w)
+		}
+		net.Report(w)
+	}
+	if p.host.Len() == 0 && net == nil {
+		fmt.Fprintln(w, "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR)")
 	}
 }
 
