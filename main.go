@@ -165,7 +165,7 @@ func ociPlugins(paths []string, hookTimeout string) (core.Hooks, func(), error) 
 		}
 		args = append(args, "--hook-timeout", d.String())
 	}
-	c, err := proxy.Start(args)
+	c, err := proxy.Start(args, proxy.DefaultStartTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +194,7 @@ func loadPlugins(g globals) (*proxy.Client, error) {
 	if g.debug {
 		args = append(args, "--debug")
 	}
-	return proxy.Start(args)
+	return proxy.Start(args, g.startTimeout)
 }
 
 func printUsage(fs *pflag.FlagSet) {

@@ -65,7 +65,7 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 			if g.debug {
 				args = append(args, "--debug")
 			}
-			if client, err = proxy.StartPath(path, args); err != nil {
+			if client, err = proxy.StartPath(path, args, g.startTimeout); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -22,6 +22,10 @@ func RunHelper(name string, args []string, builtin []Builtin) int {
 		fmt.Fprintf(os.Stderr, "%s: started by mydocker only (it talks on fd 3)\n", name)
 		return 2
 	}
+	b, _ := json.Marshal(proxy.Message{Op: proxy.Loading})
+	if _, err := conn.Write(append(b, '\n')); err != nil {
+		return 1
+	}
 	host, err := loadFlags(args, builtin)
 	hello := proxy.Message{OK: err == nil}
 	if err != nil {
@@ -29,7 +33,7 @@ func RunHelper(name string, args []string, builtin []Builtin) int {
 	} else {
 		hello.Count = host.Len()
 	}
-	b, _ := json.Marshal(hello)
+	b, _ = json.Marshal(hello)
 	if _, werr := conn.Write(append(b, '\n')); werr != nil || err != nil {
 		if host != nil {
 			host.Close()

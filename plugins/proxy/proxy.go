@@ -8,7 +8,9 @@
 //
 //	mydocker (Client)                        mydocker-plugins (plugins.Serve)
 //	-----------------                        --------------------------------
-//	starts it with the plugin flags     -->  loads the plugins
+//	starts it with the plugin flags     -->
+//	                                    <--  {"op":"loading"} at once
+//	                                         loads the plugins
 //	                                    <--  {"ok":true,"count":N} or {"error":...}
 //	{"id":1,"op":"preclone","spec":{}}  -->  Host.PreClone
 //	{"id":1,"op":"cancel"}              -->  (on ^C: cancels the call's context)
@@ -91,39 +93,62 @@ func helperPath() (string, error) {
 	return p, nil
 }
 
+// Loading is the helper's first line, written as it starts: it speaks this
+// protocol (a program that does not, a mismatched build, is caught within
+// Start's answerWithin instead of hanging mydocker).
+const Loading = "loading"
+
 // Start runs the helper with args (mydocker's plugin flags) and returns
 // once it has loaded the plugins; a plugin that fails to load fails it.
-func Start(args []string) (*Client, error) {
+// The helper must say it is loading within answerWithin.
+func Start(args []string, answerWithin time.Duration) (*Client, error) {
 	path, err := helperPath()
 	if err != nil {
 		return nil, err
 	}
-	return StartPath(path, args)
+	return StartPath(path, args, answerWithin)
 }
 
 // StartPath is Start with another helper: a program that speaks this
 // protocol on fd 3 with args (mydocker-net, whose hooks are built in).
-func StartPath(path string, args []string) (*Client, error) {
+func StartPath(path string, args []string, answerWithin time.Duration) (*Client, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = unix.SetNonblock(fds[0], true) // ours: pollable, so reads can have a deadline
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start the plugin host: %w", err)
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "plugins"), os.NewFile(uintptr(fds[1]), "plugins-child")
-	defer theirs.Close()
 	cmd := exec.Command(path, args...)
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Stderr = os.Stderr // the plugins' logs, prefixed with their names
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	theirs.Close() // the helper's now: its exit is our EOF
+	if err != nil {
 		ours.Close()
 		return nil, fmt.Errorf("start the plugin host: %w", err)
 	}
 	c := &Client{cmd: cmd, conn: ours, in: bufio.NewReaderSize(ours, 64<<10)}
-	hello, err := c.read()
+	_ = ours.SetReadDeadline(time.Now().Add(answerWithin))
+	first, err := c.read()
+	_ = ours.SetReadDeadline(time.Time{})
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = fmt.Errorf("%s: no answer within %v: not mydocker's plugin host (a binary of another build?)", path, answerWithin)
+	case err == nil && first.Op != Loading:
+		err = fmt.Errorf("%s: not mydocker's plugin host (a binary of another build?)", path)
+	}
+	var hello Message
+	if err == nil {
+		hello, err = c.read() // the plugins' own start timeouts bound this
+	}
 	if err == nil && hello.Error != "" {
 		err = errors.New(hello.Error)
 	}
 	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // it may not be one to end at EOF
 		c.Close()
 		return nil, err
 	}
