@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -113,9 +114,6 @@ func Start(args []string, answerWithin time.Duration) (*Client, error) {
 // protocol on fd 3 with args (mydocker-net, whose hooks are built in).
 func StartPath(path string, args []string, answerWithin time.Duration) (*Client, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err == nil {
-		err = unix.SetNonblock(fds[0], true) // ours: pollable, so reads can have a deadline
-	}
 	if err != nil {
 		return nil, fmt.Errorf("start the plugin host: %w", err)
 	}
@@ -131,11 +129,18 @@ func StartPath(path string, args []string, answerWithin time.Duration) (*Client,
 		return nil, fmt.Errorf("start the plugin host: %w", err)
 	}
 	c := &Client{cmd: cmd, conn: ours, in: bufio.NewReaderSize(ours, 64<<10)}
-	_ = ours.SetReadDeadline(time.Now().Add(answerWithin))
+	// Blocking reads (a call's answer wakes this thread directly, not
+	// through the poller): a silent helper is killed at the deadline,
+	// which ends the read.
+	var silent atomic.Bool
+	deadline := time.AfterFunc(answerWithin, func() {
+		silent.Store(true)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	})
 	first, err := c.read()
-	_ = ours.SetReadDeadline(time.Time{})
+	deadline.Stop()
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case silent.Load():
 		err = fmt.Errorf("%s: no answer within %v: not mydocker's plugin host (a binary of another build?)", path, answerWithin)
 	case err == nil && first.Op != Loading:
 		err = fmt.Errorf("%s: not mydocker's plugin host (a binary of another build?)", path)
