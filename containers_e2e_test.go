@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // md runs one one-shot mydocker over root and returns its status and output.
@@ -169,4 +171,37 @@ func TestPostStopAfterPromptExit(t *testing.T) {
 		t.Errorf("post-stop fired again: %q", got2)
 	}
 	_ = syscall.Getpid
+}
+
+// `logs` replayed to a terminal drops what would make the terminal answer
+// (the answer would land at the prompt as typed input); to a pipe it gives
+// the log byte for byte.
+func TestLogsToATerminalDropQueries(t *testing.T) {
+	requireRoot(t)
+	root := t.TempDir()
+	t.Cleanup(func() { md(t, root, "rm", "-f", "q") })
+	md(t, root, "run", "-d", "--name", "q", "sh", "-c", `printf 'hi\033[6n\033[c\033[1mthere\033[0m\n'`)
+	if status, out, errs := md(t, root, "wait", "q"); status != 0 || out != "0\n" {
+		t.Fatalf("wait: %d %q %q", status, out, errs)
+	}
+	if _, out, _ := md(t, root, "logs", "q"); out != "hi\x1b[6n\x1b[c\x1b[1mthere\x1b[0m\n" {
+		t.Errorf("logs to a pipe: %q", out)
+	}
+	kbd, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kbd.Close()
+	cmd := mydocker("--root", root, "logs", "q")
+	cmd.Stdout, cmd.Stderr = tty, tty
+	err = cmd.Run()
+	tty.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, 256)
+	n, _ := kbd.Read(out)
+	if got := string(out[:n]); got != "hi\x1b[1mthere\x1b[0m\r\n" {
+		t.Errorf("logs to a terminal: %q", got)
+	}
 }

@@ -161,7 +161,7 @@ func (s *REPL) logsCmd(ctx context.Context, c *cli.Command) (int, error) {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	o := lifecycle.LogOptions{Follow: c.Follow, Tail: c.Tail, Timestamps: c.Timestamps}
-	if err := s.containers().Logs(ctx, c.Refs[0], o, s.opts.Out, s.opts.Err); err != nil {
+	if err := s.containers().Logs(ctx, c.Refs[0], o, toTerminal(s.opts.Out), toTerminal(s.opts.Err)); err != nil {
 		return exitLookup, fmt.Errorf("logs: %w", err)
 	}
 	return 0, nil
