@@ -205,3 +205,16 @@ func TestLogsToATerminalDropQueries(t *testing.T) {
 		t.Errorf("logs to a terminal: %q", got)
 	}
 }
+
+// top shows a command line a container wrote escape sequences into with
+// those as '?': they reach no terminal.
+func TestTopShowsCommandLinesPrintable(t *testing.T) {
+	requireRoot(t)
+	root := t.TempDir()
+	t.Cleanup(func() { md(t, root, "rm", "-f", "esc") })
+	md(t, root, "run", "-d", "--name", "esc", "sh", "-c", "sleep 100; :", "x\x1b[6n\x1b]0;pwned\x07")
+	status, out, errs := md(t, root, "top", "esc")
+	if status != 0 || !strings.Contains(out, "sh -c sleep 100; : x?[6n?]0;pwned?\n") || strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("top: %d %q %q", status, out, errs)
+	}
+}

@@ -109,7 +109,7 @@ func (s *REPL) imageColumn(spec *core.Spec) string {
 
 // quoteCommand is the COMMAND column: the words, cut to 24 characters.
 func quoteCommand(args []string) string {
-	cmd := strings.Join(args, " ")
+	cmd := printable(strings.Join(args, " "))
 	if r := []rune(cmd); len(r) > 24 {
 		cmd = string(r[:23]) + "…"
 	}
@@ -266,7 +266,7 @@ func (s *REPL) topCmd(_ context.Context, c *cli.Command) (int, error) {
 	w := tabwriter.NewWriter(s.opts.Out, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(w, "UID\tPID\tPPID\tCMD")
 	for _, p := range procs {
-		fmt.Fprintf(w, "%d\t%d\t%d\t%s\n", p.UID, p.PID, p.PPID, p.Cmd)
+		fmt.Fprintf(w, "%d\t%d\t%d\t%s\n", p.UID, p.PID, p.PPID, printable(p.Cmd))
 	}
 	return 0, w.Flush()
 }

@@ -4,10 +4,19 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
 
+// What a container chose reaches the user's terminal outside the
+// container's own session in two ways: its logs (`logs`) and its command
+// lines (`top`, `ps`). Neither may drive the terminal. Command lines, in
+// tables, lose their control characters (printable); logs keep colours
+// and cursor movement, but lose the queries (queryFilter).
+//
 // A container's logs replayed to a terminal must not make the terminal
 // answer: a query it printed (the cursor position, the terminal's
 // identity, a colour, a setting) was meant for the terminal the container
@@ -17,6 +26,19 @@ import (
 // from what it writes and passes everything else (colours, cursor
 // movement, titles) through unchanged, also when a sequence is split
 // across writes. A sequence still incomplete at the end is never written.
+
+// printable is a text a container chose (a process's command line, which
+// it can rewrite; an image's command) made safe to show in a table on a
+// terminal: each control character or invalid byte is a '?', as ps(1)
+// shows them, so none moves the cursor, recolours or queries the terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
+			return '?'
+		}
+		return r
+	}, s)
+}
 
 // The states of queryFilter's scanner.
 const (

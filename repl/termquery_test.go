@@ -47,3 +47,23 @@ func TestQueryFilter(t *testing.T) {
 		})
 	}
 }
+
+// What a container chose (its processes' command lines, an image's
+// command) is shown in tables with its control characters as '?'.
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"sleep 100", "sleep 100"},
+		{"café 日本語", "café 日本語"},
+		{"x\x1b[6n", "x?[6n"},
+		{"a\nb\tc\rd\x7f", "a?b?c?d?"},
+		{"\u009b6n", "?6n"},         // a C1 CSI, as UTF-8
+		{"bad\xffbyte", "bad?byte"}, // invalid UTF-8
+	} {
+		if got := printable(tc.in); got != tc.want {
+			t.Errorf("printable(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := quoteCommand([]string{"sh", "-c", "\x1b]0;pwned\x07"}); got != `"sh -c ?]0;pwned?"` {
+		t.Errorf("quoteCommand: %q", got)
+	}
+}
