@@ -149,6 +149,9 @@ func (r *REPL) Exec(ctx context.Context, words []string) (status int, done bool)
 // Status is the status of the last command executed.
 func (r *REPL) Status() int { return r.status }
 
+// printErr shows err on one line. Its text may carry words from outside
+// (a registry's error message, a file name in an image), so it is shown
+// printable: nothing in it can drive the terminal.
 func (r *REPL) printErr(err error) {
-	r.errColor.Fprintf(r.opts.Err, "mydocker: %s%v\n", r.where, err)
+	r.errColor.Fprintf(r.opts.Err, "mydocker: %s%s\n", r.where, printable(err.Error()))
 }

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -65,5 +66,11 @@ func TestPrintable(t *testing.T) {
 	}
 	if got := quoteCommand([]string{"sh", "-c", "\x1b]0;pwned\x07"}); got != `"sh -c ?]0;pwned?"` {
 		t.Errorf("quoteCommand: %q", got)
+	}
+	// An error's text may carry a registry's words: one printable line.
+	var errs bytes.Buffer
+	New(Options{Err: &errs}).printErr(errors.New("pull x: registry says \x1b[6n\nhello"))
+	if got := errs.String(); got != "mydocker: pull x: registry says ?[6n?hello\n" {
+		t.Errorf("printErr: %q", got)
 	}
 }
