@@ -323,19 +323,38 @@ static int do_setns(struct step *s)
 // child that goes on with the next steps, as a sibling of this process
 // (CLONE_PARENT): mydocker is its parent and reaper, as runc's nsexec does.
 // This process tells mydocker the child's pid and exits.
+//
+// The child goes on only once its pid was sent (EOF on a pipe this process
+// holds until it exits): else it could fail, say an exec of a missing
+// command, and report that first; mydocker, not knowing the child yet,
+// would never reap it, and a zombie in a pid namespace keeps its PID 1
+// from ever finishing its exit.
 static int do_fork(uint64_t flags)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0)
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
 		return -1;
-	if (pid == 0) // with flags 1, the command dies with mydocker
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		int err = errno;
+		close(gate[0]), close(gate[1]);
+		return errno = err, -1;
+	}
+	if (pid == 0) {
+		char c;
+		close(gate[1]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(gate[0]);
+		// with flags 1, the command dies with mydocker
 		return flags ? prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) : 0;
+	}
 	struct msg m = { MSG_PID, (uint32_t)pid, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
 		kill(pid, SIGKILL);
 		die("send pid", errno);
 	}
-	_exit(0);
+	_exit(0); // closes gate[1]: the child goes on
 }
 
 // do_rlimit sets one resource limit: operands soft and hard, -1 = infinity.

@@ -104,8 +104,9 @@ func waitGone(ctx context.Context, pid int, start uint64, d time.Duration) bool 
 	}
 }
 
-// waitRecorded waits, after c's PID 1 died, for its end to be recorded,
-// and returns the container as recorded.
+// waitRecorded waits, after c's PID 1 died (or was killed), for its end
+// to be recorded, and returns the container as recorded; a PID 1 still
+// alive after recordGrace is an error.
 func (m *Manager) waitRecorded(ctx context.Context, c *store.Container) (*store.Container, error) {
 	deadline := time.Now().Add(recordGrace)
 	for {
@@ -118,6 +119,11 @@ func (m *Manager) waitRecorded(ctx context.Context, c *store.Container) (*store.
 		}
 		if now.Status == store.Exited && now.Lost != "" && !now.Recorder() {
 			return now, nil
+		}
+		if now.Status != store.Exited && time.Now().After(deadline) {
+			// A PID 1 that cannot finish dying (a process of its pid
+			// namespace that nobody reaps): say so, never hang.
+			return now, fmt.Errorf("container %s %w: its PID 1 (%d) has not ended within %v", now.Name, ErrRunning, now.Pid, recordGrace)
 		}
 		select {
 		case <-ctx.Done():
