@@ -56,6 +56,7 @@ func TestBridgeNetwork(t *testing.T) {
 www=$ROOT/www; mkdir -p $www; echo hello >$www/index.html
 md run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through NAT"
 md run --rm --network bridge --rootfs $R ping -6 -c1 -W5 fd00:2::2 >/dev/null && echo "outside over IPv6: reached through NAT"
+echo "leases after run --rm: $(leases)" # post-stop tore it down: no later start swept it
 md run -d --name web -h webhost --network bridge -p 8080:80 -p 127.0.0.1:8081:80/tcp -p 5353:53/udp -v $www:/www --rootfs $R httpd -f -p 80 -h /www >/dev/null
 ip=$(md exec web ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
 for i in $(seq 100); do wget -qO- http://127.0.0.1:8080/ >/dev/null 2>&1 && break; sleep 0.05; done
@@ -92,6 +93,7 @@ md network prune && echo pruned
 `)
 	want := `outside: reached through NAT
 outside over IPv6: reached through NAT
+leases after run --rm: 0
 -p 127.0.0.1: hello
 -p 127.0.0.1 only: hello
 -p bridge address: hello

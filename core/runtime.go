@@ -36,6 +36,13 @@ type StopState struct {
 	// Reason is "exited", "killed", "vetoed" (PreClone refused) or
 	// "failed" (a start step or PostMount); Detail is the error then.
 	Reason, Detail string
+	// AllOwed says every plugin is owed this post-stop although no
+	// pre-clone call reached the hooks in this process: the run's pre-clone
+	// ran in another (a detached container's end, `mydocker _finish`; an
+	// OCI delete), or its caller knew there was nothing for it to do (the
+	// bridge network's). Otherwise only the plugins whose pre-clone ran
+	// for this run are owed one.
+	AllOwed bool
 }
 
 // State is what post-mount hooks see of a starting container.

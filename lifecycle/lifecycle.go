@@ -227,7 +227,7 @@ func (m *Manager) Finish(ctx context.Context, id string) error {
 		return err
 	}
 	if m.Runtime.Hooks != nil && c.Broken == nil {
-		st := core.StopState{ID: c.ID, Spec: c.Spec, Reason: "exited"}
+		st := core.StopState{ID: c.ID, Spec: c.Spec, Reason: "exited", AllOwed: true} // its start ran them
 		if c.Exit != nil {
 			st.Status, st.Signal, st.OOM = c.Exit.ExitCode, c.Exit.Signal, c.Exit.OOMKilled
 			if st.Signal != 0 {

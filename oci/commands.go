@@ -435,7 +435,7 @@ func (c *cmd) delete(args []string) error {
 		if err != nil {
 			c.log.errorf("delete %s: plugins: %v", id, err)
 		} else if plugins != nil {
-			plugins.PostStop(context.Background(), core.StopState{ID: ct.ID, Spec: *pluginSpec(ct.ID, ct.OCI.Bundle, cfg), Reason: "exited"})
+			plugins.PostStop(context.Background(), core.StopState{ID: ct.ID, Spec: *pluginSpec(ct.ID, ct.OCI.Bundle, cfg), Reason: "exited", AllOwed: true})
 			stop() // waits for the post-stop calls
 		}
 	}

@@ -209,21 +209,15 @@ func (h *Host) PreClone(ctx context.Context, spec *core.Spec) error {
 }
 
 // PostStop calls, in reverse load order, the post-stop hooks of the
-// plugins whose pre-clone ran for this run (all of them for a detached
-// container's end, reported by `mydocker _finish`). It returns at once: the calls
+// plugins whose pre-clone ran for this run (all of them if st.AllOwed). It
+// returns at once: the calls
 // run in the background, off the path to the next prompt, and the next
 // PreClone (or Close) waits for them. Their errors go to the plugin log
 // (stderr), one line each; they never change the run's status.
 func (h *Host) PostStop(ctx context.Context, st core.StopState) {
 	plugins := h.preCloned
 	h.preCloned = nil
-	if plugins == nil && st.Reason != "vetoed" {
-		// No pre-clone call reached this host for the run: a container this
-		// process did not start (a detached one, ended, whose monitor runs
-		// `mydocker _finish` with the flags it was started with; an OCI
-		// delete), or one whose pre-clone mydocker knew there was no need
-		// to call (the bundled bridge network). It was not vetoed, so
-		// every plugin's pre-clone ran or had nothing to do.
+	if st.AllOwed { // pre-clone ran elsewhere, or was not needed
 		plugins = h.plugins
 	}
 	if len(plugins) == 0 {
