@@ -100,7 +100,7 @@ func (p pluginsReport) Report(w io.Writer) {
 		net.Report(w)
 	}
 	if p.host.Len() == 0 && net == nil {
-		fmt.Fprintln(w, "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR)")
+		fmt.Fprintln(w, proxy.NoPlugins)
 	}
 }
 

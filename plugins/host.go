@@ -308,7 +308,7 @@ func (h *Host) PostMount(ctx context.Context, st core.State) error {
 // Report writes a table of the plugins: state and hook counts.
 func (h *Host) Report(w io.Writer) {
 	if len(h.plugins) == 0 {
-		fmt.Fprintln(w, "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR)")
+		fmt.Fprintln(w, proxy.NoPlugins)
 		return
 	}
 	fmt.Fprintf(w, "%-16s %-10s %9s %10s %6s  %s\n", "NAME", "STATE", "PRE-CLONE", "POST-MOUNT", "STARTS", "PATH")

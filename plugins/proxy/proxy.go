@@ -56,6 +56,9 @@ const DefaultStartTimeout = 3 * time.Second
 // this executable, or on PATH.
 const HelperEnv = "MYDOCKER_PLUGIN_HOST"
 
+// NoPlugins is what `plugins` says when none are loaded.
+const NoPlugins = "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR)"
+
 // HelperName is the helper binary's name.
 const HelperName = "mydocker-plugins"
 
