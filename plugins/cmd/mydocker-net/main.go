@@ -30,8 +30,9 @@ import (
 const ServeHooks = "serve-hooks"
 
 type hooks struct {
-	cfg bridge.Config
-	cni cni.Config
+	cfg    bridge.Config
+	cfgErr error // why the bridge's configuration (environment) is refused
+	cni    cni.Config
 }
 
 // PreClone checks the network's configuration early. (For the bridge,
@@ -44,11 +45,7 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 	if s.Network != bridge.Name {
 		return nil
 	}
-	if h.cfg.Subnet == nil {
-		_, err := bridge.ConfigFromEnv()
-		return err
-	}
-	return nil
+	return h.cfgErr
 }
 
 func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
@@ -60,9 +57,8 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	if st.Spec.Network != bridge.Name {
 		return nil
 	}
-	if h.cfg.Subnet == nil { // mydocker does not call PreClone for the bridge
-		_, err := bridge.ConfigFromEnv()
-		return err
+	if h.cfgErr != nil { // mydocker does not call PreClone for the bridge
+		return h.cfgErr
 	}
 	var ports []bridge.Port
 	for _, p := range st.Spec.Ports {
@@ -98,7 +94,7 @@ func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
 		}
 		return h.cni.Del(ctx, st.Spec.Network, st.ID, cniPorts(st.Spec.Ports))
 	}
-	if st.Spec.Network != bridge.Name {
+	if st.Spec.Network != bridge.Name || h.cfgErr != nil { // never set up
 		return nil
 	}
 	return h.cfg.Teardown(st.ID)
@@ -123,10 +119,7 @@ func main() {
 		}
 		return
 	}
-	if err != nil {
-		cfg = bridge.Config{} // PreClone reports it for bridge containers
-	}
-	h := hooks{cfg: cfg, cni: cni.ConfigFromEnv()}
+	h := hooks{cfg: cfg, cfgErr: err, cni: cni.ConfigFromEnv()} // a bridge container gets err
 	if len(os.Args) > 1 && os.Args[1] == ServeHooks {
 		os.Exit(plugins.RunHelper("mydocker-net", os.Args[2:], []plugins.Builtin{{Name: "mydocker-net", Hooks: h}}))
 	}
