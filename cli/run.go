@@ -219,26 +219,14 @@ func (v *runFlagValues) apply(fs *pflag.FlagSet, s *core.Spec) error {
 			return core.Invalidf("invalid --pids-limit %s: must be at least 1", v.pids)
 		}
 	}
-	for _, vol := range v.volumes {
-		parsed, err := core.ParseVolume(vol)
-		if err != nil {
-			return err
-		}
-		s.Volumes = append(s.Volumes, parsed)
+	if s.Volumes, err = parseEach(v.volumes, core.ParseVolume); err != nil {
+		return err
 	}
-	for _, d := range v.devices {
-		parsed, err := core.ParseDevice(d)
-		if err != nil {
-			return err
-		}
-		s.Devices = append(s.Devices, parsed)
+	if s.Devices, err = parseEach(v.devices, core.ParseDevice); err != nil {
+		return err
 	}
-	for _, t := range v.tmpfs {
-		parsed, err := core.ParseTmpfs(t)
-		if err != nil {
-			return err
-		}
-		s.Tmpfs = append(s.Tmpfs, parsed)
+	if s.Tmpfs, err = parseEach(v.tmpfs, core.ParseTmpfs); err != nil {
+		return err
 	}
 	for _, l := range v.labels {
 		key, value, ok := strings.Cut(l, "=")
@@ -260,19 +248,11 @@ func (v *runFlagValues) apply(fs *pflag.FlagSet, s *core.Spec) error {
 		return err
 	}
 	s.DNS = v.dns
-	for _, h := range v.addHosts {
-		line, err := core.ParseExtraHost(h)
-		if err != nil {
-			return err
-		}
-		s.ExtraHosts = append(s.ExtraHosts, line)
+	if s.ExtraHosts, err = parseEach(v.addHosts, core.ParseExtraHost); err != nil {
+		return err
 	}
-	for _, p := range v.publish {
-		port, err := core.ParsePort(p)
-		if err != nil {
-			return err
-		}
-		s.Ports = append(s.Ports, port)
+	if s.Ports, err = parseEach(v.publish, core.ParsePort); err != nil {
+		return err
 	}
 	for _, o := range v.securityOpts {
 		if err := parseSecurityOpt(&s.Security, o); err != nil {
@@ -327,4 +307,18 @@ func validateEnvFlag(kv string) error {
 		return core.Invalidf("invalid -e %q: want KEY=VALUE or KEY, with a non-empty KEY", kv)
 	}
 	return nil
+}
+
+// parseEach parses every value of a repeatable flag, stopping at the
+// first that is refused; no values give nil, as before any was given.
+func parseEach[T any](values []string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, v := range values {
+		parsed, err := parse(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parsed)
+	}
+	return out, nil
 }
