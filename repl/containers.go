@@ -61,7 +61,7 @@ func (s *REPL) forEach(name string, refs []string, act func(ref string) error) (
 }
 
 func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
-	all, err := s.containers().Store.List()
+	all, err := s.containers().Store.Summaries()
 	if err != nil {
 		return exitLookup, fmt.Errorf("ps: %w", err)
 	}
@@ -81,11 +81,11 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 			continue
 		}
 		pid := ""
-		if ct.Running() {
+		if ct.Status == store.Running {
 			pid = fmt.Sprint(ct.Pid)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s ago\t%s\t%s\n", store.ShortID(ct.ID), ct.Name, s.imageColumn(&ct.Spec), quoteCommand(ct.Spec.Args),
-			humanDuration(now.Sub(ct.Created)), statusText(ct, now), pid)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s ago\t%s\t%s\n", store.ShortID(ct.ID), ct.Name, s.imageColumn(ct.Image, ct.Rootfs), quoteCommand(ct.Args),
+			humanDuration(now.Sub(ct.Created)), statusText(&ct, now), pid)
 	}
 	if err := w.Flush(); err != nil {
 		return exitLookup, err
@@ -95,14 +95,14 @@ func (s *REPL) psCmd(_ context.Context, c *cli.Command) (int, error) {
 
 // imageColumn is the IMAGE column: the image as docker shows it, the
 // --rootfs directory, or "-" for the host's root.
-func (s *REPL) imageColumn(spec *core.Spec) string {
+func (s *REPL) imageColumn(image, rootfs string) string {
 	switch {
-	case spec.Image != "" && s.containers().Images != nil:
-		return s.containers().Images.Display(spec.Image)
-	case spec.Image != "":
-		return spec.Image
-	case spec.Rootfs != "":
-		return spec.Rootfs
+	case image != "" && s.containers().Images != nil:
+		return s.containers().Images.Display(image)
+	case image != "":
+		return image
+	case rootfs != "":
+		return rootfs
 	}
 	return "-"
 }
@@ -117,7 +117,7 @@ func quoteCommand(args []string) string {
 }
 
 // statusText is the STATUS column, as docker words it.
-func statusText(c *store.Container, now time.Time) string {
+func statusText(c *store.Summary, now time.Time) string {
 	switch {
 	case c.Status == store.Running:
 		return "Up " + humanDuration(now.Sub(c.Started))

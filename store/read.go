@@ -19,26 +19,42 @@ import (
 // List reads every container, oldest first. A directory whose state.json
 // cannot be read is listed with Broken set.
 func (s *Store) List() ([]*Container, error) {
+	ids, dir, err := s.ids()
+	if dir < 0 {
+		return nil, err
+	}
+	defer unix.Close(dir)
+	all := s.loadAll(dir, ids)
+	slices.SortStableFunc(all, func(a, b *Container) int { return a.Created.Compare(b.Created) })
+	return all, nil
+}
+
+// ids lists the containers' ids, and opens the store's directory for
+// loadAll (dir < 0: none, with err nil if the store does not exist yet).
+func (s *Store) ids() (ids []string, dir int, err error) {
 	entries, err := os.ReadDir(s.dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, -1, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the container store: %w", err)
+		return nil, -1, fmt.Errorf("read the container store: %w", err)
 	}
-	var ids []string
 	for _, e := range entries {
 		if e.IsDir() && isID(e.Name()) {
 			ids = append(ids, e.Name())
 		}
 	}
-	// Reading is syscalls (three files a container): spread over the CPUs,
-	// and opened relative to the store's directory (no path walk).
-	dir, err := unix.Open(s.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dir, err = unix.Open(s.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the container store: %w", err)
+		return nil, -1, fmt.Errorf("read the container store: %w", err)
 	}
-	defer unix.Close(dir)
+	return ids, dir, nil
+}
+
+// loadAll loads the containers ids, in that order. Reading is syscalls
+// (two or three files a container): spread over the CPUs, and opened
+// relative to the store's directory dir (no path walk).
+func (s *Store) loadAll(dir int, ids []string) []*Container {
 	all := make([]*Container, len(ids))
 	var wg sync.WaitGroup
 	workers := min(runtime.NumCPU(), len(ids))
@@ -53,8 +69,7 @@ func (s *Store) List() ([]*Container, error) {
 		}()
 	}
 	wg.Wait()
-	slices.SortStableFunc(all, func(a, b *Container) int { return a.Created.Compare(b.Created) })
-	return all, nil
+	return all
 }
 
 // Get reads container id.

@@ -9,6 +9,8 @@
 //	                 monitor (detached) or by the mydocker that waited
 //	container.log    a detached container's output (core.LogFile)
 //
+// and, beside the containers' directories, ROOT/containers/.ended: the
+// ended index, a cache of what ps shows of ended containers (see Summary).
 // Every file is written whole and renamed into place, so a reader never
 // sees half of one and needs no lock; creating and removing containers
 // (where names must stay unique) hold an flock on ROOT/containers/.lock.
