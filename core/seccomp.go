@@ -28,7 +28,10 @@ import (
 // so a Runtime with a CacheDir also keeps programs there (mydocker uses
 // /run/mydocker/cache, a tmpfs), keyed by a digest of the exact rules and
 // libseccomp's version: a one-shot `mydocker run` compiles only once per
-// boot. The init loads the bytes; it never links libseccomp's logic.
+// boot. It is also kept under a digest of its inputs and of the mydocker
+// executable's identity, which a later process finds without generating
+// the profile at all. The init loads the bytes; it never links
+// libseccomp's logic.
 
 var seccompCache = struct {
 	sync.Mutex
@@ -57,6 +60,13 @@ func seccompProgram(profile string, caps []string, cacheDir string) ([]byte, err
 	if prog, ok := seccompCache.programs[key]; ok {
 		return prog, nil
 	}
+	// Found by its inputs, a program needs neither the profile generated
+	// nor its rules digested (a millisecond of a one-shot exec).
+	byInputs := inputsProgramPath(cacheDir, key)
+	if prog, err := os.ReadFile(byInputs); err == nil && len(prog) > 0 && len(prog)%8 == 0 {
+		seccompCache.programs[key] = prog
+		return prog, nil
+	}
 	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: caps}}}
 	var cfg *specs.LinuxSeccomp
 	var err error
@@ -69,21 +79,44 @@ func seccompProgram(profile string, caps []string, cacheDir string) ([]byte, err
 		return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
 	}
 	cached := cachedProgramPath(cacheDir, cfg)
-	if prog, err := os.ReadFile(cached); err == nil && len(prog) > 0 && len(prog)%8 == 0 {
-		seccompCache.programs[key] = prog
-		return prog, nil
-	}
-	prog, err := compileSeccomp(cfg)
-	if err != nil {
-		if profile == "" {
-			return nil, fmt.Errorf("compile docker's seccomp profile: %w", err)
+	prog, err := os.ReadFile(cached)
+	if err != nil || len(prog) == 0 || len(prog)%8 != 0 {
+		if prog, err = compileSeccomp(cfg); err != nil {
+			if profile == "" {
+				return nil, fmt.Errorf("compile docker's seccomp profile: %w", err)
+			}
+			return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
 		}
-		return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
+		storeProgram(cached, prog)
 	}
 	seccompCache.programs[key] = prog
-	storeProgram(cached, prog)
+	storeProgram(byInputs, prog)
 	return prog, nil
 }
+
+// inputsProgramPath names the program that this very executable made from
+// the inputs digested in key (profile and capabilities), in cacheDir; ""
+// without a cacheDir. The executable is named by its file's identity, so
+// a rebuilt mydocker (other profiles, other compile code, another
+// libseccomp linked in) never finds another build's program here.
+func inputsProgramPath(cacheDir string, key [32]byte) string {
+	exe := executableIdentity()
+	if cacheDir == "" || exe == "" {
+		return ""
+	}
+	sum := sha256.Sum256(append(key[:], exe...))
+	return filepath.Join(cacheDir, "seccomp-in-"+hex.EncodeToString(sum[:16])+".bpf")
+}
+
+// executableIdentity names this process's executable file: device, inode,
+// size and change times ("" if it cannot be read).
+var executableIdentity = sync.OnceValue(func() string {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/exe", &st); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d:%d:%d.%d:%d.%d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec)
+})
 
 // compileCached compiles cfg, or reads it from cacheDir's cache (an OCI
 // config's profile: podman and docker pass the same one every time).

@@ -7,8 +7,10 @@ import (
 	"testing"
 )
 
-// Programs are cached in CacheDir across processes; a damaged cache file
-// is ignored and replaced, never loaded.
+// Programs are cached in CacheDir across processes, under two names: by
+// this executable and the inputs (profile, capabilities), which spares a
+// later process generating the profile, and by the rules themselves. A
+// damaged cache file is ignored and replaced, never loaded.
 func TestSeccompDiskCache(t *testing.T) {
 	dir := t.TempDir()
 	forget := func() {
@@ -21,21 +23,39 @@ func TestSeccompDiskCache(t *testing.T) {
 	if err != nil || len(first) == 0 || len(first)%8 != 0 {
 		t.Fatalf("compile: %d bytes, %v", len(first), err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "seccomp-*.bpf"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %v", files)
+	byInputs, _ := filepath.Glob(filepath.Join(dir, "seccomp-in-*.bpf"))
+	all, _ := filepath.Glob(filepath.Join(dir, "seccomp-*.bpf"))
+	if len(byInputs) != 1 || len(all) != 2 {
+		t.Fatalf("cache files %v", all)
 	}
+	byRules := all[0]
+	if byRules == byInputs[0] {
+		byRules = all[1]
+	}
+	for _, damaged := range [][]string{{byInputs[0]}, {byRules}, {byInputs[0], byRules}} {
+		for _, f := range damaged {
+			os.WriteFile(f, []byte("short"), 0o600)
+		}
+		forget()
+		if again, err := seccompProgram("", DefaultCapabilities, dir); err != nil || !bytes.Equal(again, first) {
+			t.Fatalf("damaged %v: a damaged cache file was used: %v", damaged, err)
+		}
+		// The rules' file is read (and so replaced) only when the
+		// inputs' file was damaged too.
+		if b, _ := os.ReadFile(byInputs[0]); !bytes.Equal(b, first) {
+			t.Errorf("damaged %v: the file by inputs was not replaced", damaged)
+		}
+	}
+	if b, _ := os.ReadFile(byRules); !bytes.Equal(b, first) {
+		t.Error("the file by rules was not replaced")
+	}
+	// Found by its inputs, a program is used as it is: what a compile in
+	// an earlier process of this executable stored.
+	marked := append(bytes.Clone(first[:len(first)-8]), 6, 0, 0, 0, 0, 0, 0xff, 0x7f) // RET ALLOW
+	os.WriteFile(byInputs[0], marked, 0o600)
 	forget()
-	if again, err := seccompProgram("", DefaultCapabilities, dir); err != nil || !bytes.Equal(again, first) {
-		t.Fatalf("from the cache: %v", err)
-	}
-	os.WriteFile(files[0], []byte("short"), 0o600)
-	forget()
-	if again, err := seccompProgram("", DefaultCapabilities, dir); err != nil || !bytes.Equal(again, first) {
-		t.Fatalf("a damaged cache file was used: %v", err)
-	}
-	if b, _ := os.ReadFile(files[0]); !bytes.Equal(b, first) {
-		t.Error("the damaged cache file was not replaced")
+	if got, err := seccompProgram("", DefaultCapabilities, dir); err != nil || !bytes.Equal(got, marked) {
+		t.Errorf("the program stored by inputs was not the one used: %v", err)
 	}
 	// Another capability set is another program (docker opens syscalls
 	// such as mount with CAP_SYS_ADMIN).
