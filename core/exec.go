@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // ExecSpec is a command to run in a running container (`exec`).
@@ -80,7 +78,7 @@ func (r *Runtime) Exec(ctx context.Context, t Target, e *ExecSpec, stdio Stdio) 
 	for _, kv := range e.Env {
 		env = SetEnv(env, kv)
 	}
-	steps := execSequence(c, env)
+	steps := execSequence(c, env, execNamespaces(t.Pid))
 	p, err := r.startExec(ctx, c, steps, pidfd, stdio)
 	if err != nil {
 		return ExitCode(err), err
@@ -95,8 +93,9 @@ func (r *Runtime) Exec(ctx context.Context, t Target, e *ExecSpec, stdio Stdio) 
 	return end.status, nil
 }
 
-// execSequence is an exec's step list, in order, as the init runs it.
-func execSequence(c *container, env []string) []step {
+// execSequence is an exec's step list, in order, as the init runs it,
+// entering the namespaces given (execNamespaces).
+func execSequence(c *container, env []string, namespaces uintptr) []step {
 	spec := c.spec
 	// Until execve nothing in the container may open this process's
 	// /proc/PID/exe, fds or memory (runc's CVE-2019-5736).
@@ -107,7 +106,7 @@ func execSequence(c *container, env []string) []step {
 		steps = append(steps, step{op: opJoinCgroup, str: []string{p}, what: "join cgroup " + p})
 	}
 	steps = append(steps,
-		step{op: opSetns, flags: cloneFlags | unix.CLONE_NEWCGROUP, str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
+		step{op: opSetns, flags: uint64(namespaces), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
 		// exec's command dies with the mydocker waiting for it, as a
 		// foreground container does.
 		step{op: opFork, flags: 1, what: "fork into the container's pid namespace"})

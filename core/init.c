@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -168,8 +169,24 @@ static int do_mount(struct step *s)
 {
 	if (s->nstr != 4)
 		return errno = EPROTO, -1;
-	return mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]),
-		     (unsigned long)s->flags, nullable(s->str[3]));
+	unsigned long flags = (unsigned long)s->flags;
+	if (mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]), flags, nullable(s->str[3])) == 0)
+		return 0;
+	// In a user namespace, a bind mount that came from the host keeps the
+	// host's nosuid, nodev, noexec and atime flags locked: a remount must
+	// repeat them (the kernel refuses to clear them), as runc does.
+	struct statvfs st;
+	int err = errno;
+	if (err != EPERM || (flags & (MS_REMOUNT | MS_BIND)) != (MS_REMOUNT | MS_BIND) || statvfs(s->str[1], &st) < 0)
+		return errno = err, -1;
+	static const struct { unsigned long st, ms; } locked[] = {
+		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	for (size_t i = 0; i < sizeof(locked) / sizeof(locked[0]); i++)
+		if (st.f_flag & locked[i].st)
+			flags |= locked[i].ms;
+	return mount(NULL, s->str[1], NULL, flags, NULL);
 }
 
 // do_pivot makes the current directory the root, runc's way: pivot_root
@@ -453,10 +470,17 @@ static int run_step(uint32_t i, struct step *s)
 	case OP_PARK: return want(s, 0) ? do_park() : -1;
 	case OP_LINKUP: return init_linkup(s);
 	case OP_TOUCH: {
+		// mknod, not open: whatever the image has there (a device, a
+		// fifo) is never opened, and any non-directory is a mount point;
+		// but never a symlink, which the mount would follow.
+		struct stat st;
 		if (!want(s, 1))
 			return -1;
-		int fd = open(s->str[0], O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, (mode_t)s->flags);
-		return fd < 0 ? -1 : close(fd);
+		if (mknod(s->str[0], S_IFREG | ((mode_t)s->flags & 07777), 0) == 0)
+			return 0;
+		if (errno != EEXIST || lstat(s->str[0], &st) < 0)
+			return -1;
+		return S_ISLNK(st.st_mode) ? (errno = ELOOP, -1) : 0;
 	}
 	default: return errno = EPROTO, -1;
 	}

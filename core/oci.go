@@ -24,6 +24,7 @@ type ociPlan struct {
 	seccomp                []byte
 	caps                   [5]uint64 // bounding, effective, permitted, inheritable, ambient
 	hookSync               bool      // wait before pivot_root for the runtime's hooks
+	userns                 bool      // a user namespace of its own (userns.go)
 }
 
 // createdWhat names the sync step that ends `create`.
@@ -58,7 +59,7 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 		switch {
 		case !ok:
 			return nil, invalidf("config.json: unknown namespace type %q", ns.Type)
-		case ns.Type == specs.UserNamespace || ns.Type == specs.TimeNamespace:
+		case ns.Type == specs.TimeNamespace:
 			return nil, invalidf("config.json: %s namespaces are not supported", ns.Type)
 		case ns.Path == "" && ns.Type != specs.CgroupNamespace:
 			p.cloneFlags |= flag
@@ -67,6 +68,10 @@ func (r *Runtime) planOCI(id, bundle, fifo string, cfg *specs.Spec) (*ociPlan, e
 	}
 	if !hasMountNS {
 		return nil, invalidf("config.json: a container without a mount namespace is not supported")
+	}
+	var err error
+	if p.userns, err = userNamespace(cfg); err != nil {
+		return nil, err
 	}
 	spec := &Spec{ID: id, Limits: ociLimits(cfg.Linux.Resources)}
 	c := &container{spec: spec}
@@ -243,8 +248,10 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		// the container's process is a child, the caller's (CLONE_PARENT).
 		add(step{op: opFork, what: "fork into the joined pid namespace"})
 	}
-	for _, f := range p.c.procsFiles() {
-		add(step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
+	if !p.userns { // else Create moves it (joinCgroups)
+		for _, f := range p.c.procsFiles() {
+			add(step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
+		}
 	}
 	for _, ns := range cfg.Linux.Namespaces {
 		if ns.Type == specs.CgroupNamespace && ns.Path == "" {
@@ -252,7 +259,11 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		}
 	}
 	add(step{op: opFifo, str: []string{p.fifo}, what: "open the start fifo"})
-	add(mountStep(root, root, "", unix.MS_BIND|unix.MS_REC, "", "bind the root filesystem"))
+	bindRoot := "bind the root filesystem"
+	if p.userns {
+		bindRoot += " (the container's root, an ordinary uid of the host, must be able to reach it)"
+	}
+	add(mountStep(root, root, "", unix.MS_BIND|unix.MS_REC, "", bindRoot))
 	for _, m := range cfg.Mounts {
 		if m.Source != "" && !filepath.IsAbs(m.Source) && (m.Type == "bind" || strings.Contains(strings.Join(m.Options, ","), "bind")) {
 			m.Source = filepath.Join(p.bundle, m.Source)
@@ -264,7 +275,11 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		add(ms...)
 	}
 	dev := filepath.Join(root, "dev")
-	for _, s := range devNodeSteps(dev, append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...)) {
+	devSteps := devNodeSteps
+	if p.userns {
+		devSteps = devBindSteps
+	}
+	for _, s := range devSteps(dev, append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...)) {
 		add(optional(s)) // a bundle's /dev may have them
 	}
 	for _, s := range devLinkSteps(dev) {

@@ -52,6 +52,15 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 		return 0, err
 	}
 	p.hookSync = o.BeforePivot != nil
+	var extra []*os.File
+	if p.userns {
+		fifo, err := startFifo(o.Fifo, o.Config)
+		if err != nil {
+			return 0, err
+		}
+		defer fifo.Close()
+		extra, p.fifo = append(extra, fifo), "/proc/self/fd/"+strconv.Itoa(userFifoFd)
+	}
 	steps, err := ociSequence(p)
 	if err != nil {
 		return 0, err
@@ -78,7 +87,10 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 		return 0, err
 	}
 	defer sock.Close()
-	cmd := r.ociInitCommand(o.Stdio, p.cloneFlags, childEnd)
+	cmd := r.ociInitCommand(o.Stdio, p.cloneFlags, append([]*os.File{childEnd}, extra...)...)
+	if p.userns {
+		idMappings(cmd.SysProcAttr, o.Config)
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -95,6 +107,11 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			_ = cmd.Wait()
 		}
 	}()
+	if p.userns { // before the steps: it waits for them
+		if err := joinCgroups(initPid, p.c.procsFiles()); err != nil {
+			return 0, err
+		}
+	}
 	if err := sock.sendConfig(cfg); err != nil {
 		return 0, fmt.Errorf("send steps to container init: %w", err)
 	}
@@ -227,7 +244,7 @@ func (r *Runtime) ExecOCI(o ExecOCIOptions) (*os.Process, error) {
 		steps = append(steps, step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
 	}
 	steps = append(steps,
-		step{op: opSetns, flags: cloneFlags | unix.CLONE_NEWCGROUP, str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
+		step{op: opSetns, flags: uint64(execNamespaces(o.Pid)), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
 		// No parent-death signal: a detached exec outlives `mydocker exec`,
 		// reaped by the caller's subreaper (conmon, the shim).
 		step{op: opFork, what: "fork into the container's pid namespace"})

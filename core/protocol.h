@@ -23,7 +23,9 @@ enum {
 //
 // op          operands                       flags
 // ----------  -----------------------------  -------------------------------
-// MOUNT       source target fstype data      mount(2) flags ("" = NULL)
+// MOUNT       source target fstype data      mount(2) flags ("" = NULL); a bind
+//                                                remount refused (EPERM) is retried
+//                                                with the target's locked flags
 // HOSTNAME    name                           -
 // SYNC        -                              -   (MSG_READY, wait MSG_CONTINUE)
 // EXEC        file PATH argv[argc] env...    argc; execvpe-like PATH lookup
@@ -65,8 +67,9 @@ enum {
 //                                                mask, fds above 2 close-on-exec, the
 //                                                umask: before the seccomp filter,
 //                                                which may not allow those calls)
-// TOUCH       path                           mode; O_CREAT without truncating (a
-//                                                bind mount's file target)
+// TOUCH       path                           mode; an empty file unless something is
+//                                                there (never opened): a bind mount's
+//                                                file target
 // LINKUP      interface name                 -   (bring it up: lo in a new network
 //                                                namespace)
 enum {

@@ -191,6 +191,12 @@ func TestPodman(t *testing.T) {
 		t.Errorf("stop took %v", time.Since(began))
 	}
 	out("rm", "c1")
+	// --uidmap: a user namespace, whose root is the host's uid 100000
+	// (podman makes a copy of the image owned by it).
+	if got := out("run", "--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", "localhost/busybox",
+		"sh", "-c", "cat /proc/self/uid_map; id -u"); strings.Join(strings.Fields(got), " ") != "0 100000 65536 0" {
+		t.Errorf("--uidmap: %q", got)
+	}
 	// -it under a pseudo-terminal: the container has one of its own.
 	cmd := podman("run", "-it", "--rm", "localhost/busybox", "sh", "-c", "tty; echo done")
 	ptmx, err := pty.Start(cmd)

@@ -113,5 +113,10 @@ func pluginState(key, bundle string, cfg *specs.Spec, pid int) core.State {
 	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "uts"} {
 		st.Namespaces[ns] = filepath.Join("/proc", strconv.Itoa(pid), "ns", ns)
 	}
+	for _, ns := range cfg.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace { // its own (a joined one is refused)
+			st.Namespaces["user"] = filepath.Join("/proc", strconv.Itoa(pid), "ns", "user")
+		}
+	}
 	return st
 }

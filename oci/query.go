@@ -91,7 +91,7 @@ func (c *cmd) features(args []string) error {
 		"hooks":        []string{},
 		"mountOptions": mountOptionNames(),
 		"linux": map[string]any{
-			"namespaces":   []string{"cgroup", "ipc", "mount", "network", "pid", "uts"},
+			"namespaces":   []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts"},
 			"capabilities": capNames(),
 			"cgroup":       map[string]any{"v1": true, "v2": true, "systemd": false, "systemdUser": false},
 			"seccomp":      map[string]any{"enabled": true},

@@ -71,9 +71,12 @@ for id in $("$mydocker" list -q); do "$mydocker" delete --force "$id"; done
 # The suite leaves its containers' inits to the host's PID 1 to reap; one
 # that reaps late keeps a zombie in its cgroup past delete: sweep them.
 sleep 2
-for d in /sys/fs/cgroup/*/mydocker/*/; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-for d in /sys/fs/cgroup/*/mydocker; do rmdir "$d" 2>/dev/null; done
-true
+for d in /sys/fs/cgroup/*/mydocker/*/ /sys/fs/cgroup/*/mydocker; do
+	[ -d "$d" ] || continue
+	if [ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && rmdir "$d" 2>/dev/null; then
+		[[ $d == */mydocker ]] || echo "swept $d" >&2
+	fi
+done
 had_run_runc=$([ -e /run/runc ] && echo yes || echo no)
 run "$(command -v runc)" | sort -u >"$work/runc.txt"
 [ "$had_run_runc" = yes ] || rm -rf /run/runc # runc's default --root

@@ -92,7 +92,8 @@ type State struct {
 	Pid  int // the container init's pid in mydocker's pid namespace
 	Spec Spec
 	// Namespaces maps a namespace type ("net", "mnt", "pid", "uts",
-	// "ipc", "cgroup") to its path, /proc/<Pid>/ns/<type>, to setns into.
+	// "ipc", "cgroup"; "user" for an OCI container with its own) to its
+	// path, /proc/<Pid>/ns/<type>, to setns into.
 	Namespaces map[string]string
 	Cgroups    []string // the container's cgroup directories
 }

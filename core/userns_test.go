@@ -1,0 +1,45 @@
+package core
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func TestHostID(t *testing.T) {
+	maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 5000, HostID: 7, Size: 1}}
+	for _, tc := range []struct {
+		id   uint32
+		want int
+		ok   bool
+	}{
+		{0, 100000, true}, {999, 100999, true}, {1000, 0, false}, {5000, 7, true}, {5001, 0, false},
+	} {
+		if got, ok := hostID(maps, tc.id); got != tc.want || ok != tc.ok {
+			t.Errorf("hostID(%d) = %d, %v; want %d, %v", tc.id, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// An exec enters a container's user namespace only when it has one of
+// its own (setns refuses to enter one's own).
+func TestExecNamespaces(t *testing.T) {
+	requireRoot(t)
+	if got := execNamespaces(os.Getpid()); got&unix.CLONE_NEWUSER != 0 || got&cloneFlags != cloneFlags {
+		t.Errorf("this process: %#x", got)
+	}
+	cmd := exec.Command("sleep", "100")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUSER}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	if got := execNamespaces(cmd.Process.Pid); got&unix.CLONE_NEWUSER == 0 {
+		t.Errorf("a process in a user namespace of its own: %#x", got)
+	}
+}
