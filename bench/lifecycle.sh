@@ -9,7 +9,8 @@
 #            also joins the cgroup and applies the container's security)
 #   exec:    one-shot `mydocker exec` vs `runc exec` into a runc container
 #            of the same busybox root (scripts/mkrootfs.sh)
-#   ps:      one-shot `ps -a` with 200 containers in the store
+#   ps:      one-shot `ps -a` with 200 containers in the store, beside
+#            `mydocker help` (the Go program's start, the floor)
 #   monitor: RSS of the monitors of 100 idle detached containers, and the
 #            CPU time they use in 5 s
 # State goes to a temporary --root. Needs root. Usage: bench/lifecycle.sh [RUNS]
@@ -83,7 +84,7 @@ runc --root "$out/runc" delete -f mydocker-bench-exec
 # ps -a with 200 containers
 "$out/rmall"
 for i in $(seq 200); do echo "run --rootfs $out/rootfs /bin/true"; done | md >/dev/null
-hyperfine -N -w 5 -r "$runs" --export-json "$out/ps.json" "./mydocker --root $root ps -a" >>"$out/hyperfine.txt"
+hyperfine -N -w 5 -r "$runs" --export-json "$out/ps.json" "./mydocker --root $root ps -a" "./mydocker help" >>"$out/hyperfine.txt"
 "$out/rmall"
 
 # 100 idle monitors
@@ -108,8 +109,8 @@ e, n = med("exec-script.json", 100)
 print(f"exec      100 x exec /bin/true      {e:6.2f} ms   nsenter --all  {n:6.2f} ms   ratio {e/n:.2f}x per exec (target <= 1.2x)")
 e, r = med("exec-oneshot.json")
 print(f"exec      one-shot exec /bin/true   {e:6.2f} ms   runc exec      {r:6.2f} ms   runc is {r/e:.2f}x slower (target >= 3x)")
-p, = med("ps.json")
-print(f"ps        one-shot ps -a, 200       {p:6.2f} ms   (target < 20 ms)")
+p, h = med("ps.json")
+print(f"ps        one-shot ps -a, 200       {p:6.2f} ms   mydocker help  {h:6.2f} ms   (target < 20 ms)")
 med_rss, max_rss, n, ticks = open(f"{out}/monitor.txt").read().split()
 print(f"monitor   RSS of {n} idle monitors  median {int(med_rss)/1024:.1f} MiB, max {int(max_rss)/1024:.1f} MiB (target <= 3 MiB); CPU in 5 s: {ticks} ticks (target 0)")
 PY
