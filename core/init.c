@@ -4,8 +4,9 @@
 // It is deliberately small and dumb: the Go side (initsteps.go, security.go)
 // decides everything and sends a list of steps over the sync socket; this
 // code only replays them in order and execve's. The security steps are in
-// init_security.c; what the two files share is in init.h. On failure it reports the
-// step index and errno back to the parent, which owns every error message.
+// init_security.c, the filesystem steps in init_fs.c, the network's in
+// init_net.c; what they share is in init.h. On failure it reports the step
+// index and errno back to the parent, which owns every error message.
 // The wire format, the messages and each op's operands are defined once, in
 // protocol.h; the message flow is drawn in sync.go.
 //
@@ -23,12 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -160,45 +159,6 @@ static struct step *parse_steps(char *buf, uint32_t len, uint32_t *nsteps)
 	return steps;
 }
 
-static const char *nullable(const char *s)
-{
-	return *s ? s : NULL;
-}
-
-static int do_mount(struct step *s)
-{
-	if (s->nstr != 4)
-		return errno = EPROTO, -1;
-	unsigned long flags = (unsigned long)s->flags;
-	if (mount(nullable(s->str[0]), s->str[1], nullable(s->str[2]), flags, nullable(s->str[3])) == 0)
-		return 0;
-	// In a user namespace, a bind mount that came from the host keeps the
-	// host's nosuid, nodev, noexec and atime flags locked: a remount must
-	// repeat them (the kernel refuses to clear them), as runc does.
-	struct statvfs st;
-	int err = errno;
-	if (err != EPERM || (flags & (MS_REMOUNT | MS_BIND)) != (MS_REMOUNT | MS_BIND) || statvfs(s->str[1], &st) < 0)
-		return errno = err, -1;
-	static const struct { unsigned long st, ms; } locked[] = {
-		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
-		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
-	};
-	for (size_t i = 0; i < sizeof(locked) / sizeof(locked[0]); i++)
-		if (st.f_flag & locked[i].st)
-			flags |= locked[i].ms;
-	return mount(NULL, s->str[1], NULL, flags, NULL);
-}
-
-// do_pivot makes the current directory the root, runc's way: pivot_root
-// with new and old root both ".", then detach the old root stacked below,
-// so that no host path stays reachable.
-static int do_pivot(void)
-{
-	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0)
-		return -1;
-	return chdir("/");
-}
-
 // do_console makes the container's terminal in its own devpts: it opens
 // the ptmx at str[0], hands the master to the parent (which relays it to
 // the user's terminal), and makes the slave the controlling terminal and
@@ -236,26 +196,6 @@ static int do_console(uint32_t i, struct step *s)
 	if (slave > 2)
 		close(slave);
 	return 0;
-}
-
-// write_all writes a whole buffer to a new or existing file.
-static int write_file(const char *path, int oflags, mode_t mode, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC | oflags, mode);
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-			close(fd);
-			return errno = err, -1;
-		}
-		data += n, len -= (size_t)n;
-	}
-	return close(fd);
 }
 
 static int do_sync(uint32_t i)
@@ -425,12 +365,12 @@ static int want(struct step *s, uint32_t n)
 static int run_step(uint32_t i, struct step *s)
 {
 	switch (s->op & OP_MASK) {
-	case OP_MOUNT: return do_mount(s);
+	case OP_MOUNT: return init_mount(s);
 	case OP_HOSTNAME: return want(s, 1) ? sethostname(s->str[0], s->len[0]) : -1;
 	case OP_SYNC: return want(s, 0) ? do_sync(i) : -1;
 	case OP_EXEC: return do_exec(s);
 	case OP_CHDIR: return want(s, 1) ? chdir(s->str[0]) : -1;
-	case OP_PIVOT: return want(s, 0) ? do_pivot() : -1;
+	case OP_PIVOT: return want(s, 0) ? init_pivot() : -1;
 	case OP_MKNOD:
 		return want(s, 1) ? mknod(s->str[0], (mode_t)(s->flags >> 32), (dev_t)(uint32_t)s->flags) : -1;
 	case OP_SYMLINK: return want(s, 2) ? symlink(s->str[0], s->str[1]) : -1;
@@ -440,8 +380,8 @@ static int run_step(uint32_t i, struct step *s)
 		return mkdir(s->str[0], (mode_t)s->flags) < 0 && errno != EEXIST ? -1 : 0;
 	case OP_CONSOLE: return do_console(i, s);
 	case OP_WRITEFILE:
-		return want(s, 2) ? write_file(s->str[0], O_CREAT | O_TRUNC | O_NOFOLLOW, (mode_t)s->flags, s->str[1], s->len[1]) : -1;
-	case OP_JOINCGROUP: return want(s, 1) ? write_file(s->str[0], 0, 0, "0", 1) : -1;
+		return want(s, 2) ? init_write_file(s->str[0], O_CREAT | O_TRUNC | O_NOFOLLOW, (mode_t)s->flags, s->str[1], s->len[1]) : -1;
+	case OP_JOINCGROUP: return want(s, 1) ? init_write_file(s->str[0], 0, 0, "0", 1) : -1;
 	case OP_UNSHARE: return want(s, 0) ? unshare((int)s->flags) : -1;
 	case OP_SETSID: return want(s, 0) ? (setsid() < 0 ? -1 : 0) : -1;
 	case OP_KEYRING:
@@ -469,19 +409,7 @@ static int run_step(uint32_t i, struct step *s)
 		return (parkfd = open(s->str[0], O_PATH | O_CLOEXEC)) < 0 ? -1 : 0;
 	case OP_PARK: return want(s, 0) ? do_park() : -1;
 	case OP_LINKUP: return init_linkup(s);
-	case OP_TOUCH: {
-		// mknod, not open: whatever the image has there (a device, a
-		// fifo) is never opened, and any non-directory is a mount point;
-		// but never a symlink, which the mount would follow.
-		struct stat st;
-		if (!want(s, 1))
-			return -1;
-		if (mknod(s->str[0], S_IFREG | ((mode_t)s->flags & 07777), 0) == 0)
-			return 0;
-		if (errno != EEXIST || lstat(s->str[0], &st) < 0)
-			return -1;
-		return S_ISLNK(st.st_mode) ? (errno = ELOOP, -1) : 0;
-	}
+	case OP_TOUCH: return want(s, 1) ? init_touch(s->str[0], (mode_t)s->flags) : -1;
 	default: return errno = EPROTO, -1;
 	}
 }

@@ -1,10 +1,12 @@
 // init.h is what the init's C files share: the step as parsed, and the
-// steps that live in init_security.c and init_net.c. Not part of the protocol (that is
-// protocol.h).
+// steps that live in init_security.c, init_fs.c and init_net.c. Not part
+// of the protocol (that is protocol.h).
 #ifndef MYDOCKER_INIT_H
 #define MYDOCKER_INIT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct step {
 	uint32_t op;
@@ -21,6 +23,12 @@ int init_capset(uint64_t mask);
 int init_capsets(struct step *s);
 int init_seccomp(struct step *s);
 int init_setattr(struct step *s);
+
+// The filesystem steps (init_fs.c).
+int init_mount(struct step *s);
+int init_pivot(void);
+int init_write_file(const char *path, int oflags, mode_t mode, const char *data, size_t len);
+int init_touch(const char *path, mode_t mode);
 
 // The network steps (init_net.c).
 int init_linkup(struct step *s);
