@@ -197,20 +197,24 @@ func TestPodman(t *testing.T) {
 		"sh", "-c", "cat /proc/self/uid_map; id -u"); strings.Join(strings.Fields(got), " ") != "0 100000 65536 0" {
 		t.Errorf("--uidmap: %q", got)
 	}
-	// -it under a pseudo-terminal: the container has one of its own.
-	cmd := podman("run", "-it", "--rm", "localhost/busybox", "sh", "-c", "tty; echo done")
-	ptmx, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go func() { got.ReadFrom(ptmx); close(done) }()
-	cmd.Wait()
-	ptmx.Close()
-	<-done
-	if !strings.Contains(got.String(), "/dev/pts/0") || !strings.Contains(got.String(), "done") {
-		t.Errorf("run -it: %q", got.String())
+	// -it under a pseudo-terminal: the container has one of its own, also
+	// in a user namespace.
+	for _, userns := range [][]string{nil, {"--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"}} {
+		args := append(append([]string{"run", "-it", "--rm"}, userns...), "localhost/busybox", "sh", "-c", "tty; echo done")
+		cmd := podman(args...)
+		ptmx, err := pty.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		done := make(chan struct{})
+		go func() { got.ReadFrom(ptmx); close(done) }()
+		cmd.Wait()
+		ptmx.Close()
+		<-done
+		if !strings.Contains(got.String(), "/dev/pts/0") || !strings.Contains(got.String(), "done") {
+			t.Errorf("run -it %v: %q", userns, got.String())
+		}
 	}
 }
 
