@@ -12,14 +12,13 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/mydocker/mydocker/internal/termsafe"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
@@ -323,7 +322,7 @@ func oneLine(msg string) string {
 	var b strings.Builder
 	for _, r := range msg {
 		piece := string(r)
-		if unicode.IsControl(r) || r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+		if termsafe.Unsafe(r) {
 			q := strconv.QuoteRune(r)
 			piece = q[1 : len(q)-1]
 		}

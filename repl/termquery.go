@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/mydocker/mydocker/internal/termsafe"
 )
 
 // What a container chose reaches the user's terminal outside the
@@ -33,7 +33,7 @@ import (
 // shows them, so none moves the cursor, recolours or queries the terminal.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
+		if termsafe.Unsafe(r) {
 			return '?'
 		}
 		return r
