@@ -144,6 +144,16 @@ func (r *Runtime) startExec(ctx context.Context, c *container, steps []step, pid
 		childEnd.Close()
 		return nil, err
 	}
+	// Queued before the clone, as a run's (process.go): the init finds its
+	// steps waiting.
+	early := len(cfg) <= chunkSize
+	if early {
+		if err := sock.sendConfig(cfg); err != nil {
+			childEnd.Close()
+			p.console.close()
+			return nil, fmt.Errorf("send steps to exec init: %w", err)
+		}
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -158,8 +168,10 @@ func (r *Runtime) startExec(ctx context.Context, c *container, steps []step, pid
 	if c.spec.Debug {
 		debugSteps(stdio.Err, cmd.Process.Pid, steps)
 	}
-	if err := sock.sendConfig(cfg); err != nil {
-		return nil, fmt.Errorf("send steps to exec init: %w", err)
+	if !early {
+		if err := sock.sendConfig(cfg); err != nil {
+			return nil, fmt.Errorf("send steps to exec init: %w", err)
+		}
 	}
 	h := initHandlers{forked: func(pid int) error {
 		proc, err := os.FindProcess(pid)

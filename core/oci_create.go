@@ -91,6 +91,15 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if p.userns {
 		idMappings(cmd.SysProcAttr, o.Config)
 	}
+	// Queued before the clone, as a run's (process.go), unless the init
+	// must first be moved into its cgroups (userns.go).
+	early := len(cfg) <= chunkSize && !p.userns
+	if early {
+		if err := sock.sendConfig(cfg); err != nil {
+			childEnd.Close()
+			return 0, fmt.Errorf("send steps to container init: %w", err)
+		}
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -112,8 +121,10 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			return 0, err
 		}
 	}
-	if err := sock.sendConfig(cfg); err != nil {
-		return 0, fmt.Errorf("send steps to container init: %w", err)
+	if !early {
+		if err := sock.sendConfig(cfg); err != nil {
+			return 0, fmt.Errorf("send steps to container init: %w", err)
+		}
 	}
 	for {
 		m, file, err := sock.recv()
@@ -284,6 +295,13 @@ func (r *Runtime) startOCIExec(o ExecOCIOptions, steps []step, pidfd *os.File) (
 	}
 	defer sock.Close()
 	cmd := r.ociInitCommand(o.Stdio, 0, childEnd, pidfd)
+	early := len(cfg) <= chunkSize // queued before the clone, as a run's
+	if early {
+		if err := sock.sendConfig(cfg); err != nil {
+			childEnd.Close()
+			return nil, fmt.Errorf("send steps to exec init: %w", err)
+		}
+	}
 	err = cmd.Start()
 	childEnd.Close()
 	if err != nil {
@@ -293,8 +311,10 @@ func (r *Runtime) startOCIExec(o ExecOCIOptions, steps []step, pidfd *os.File) (
 	if o.Debug != nil {
 		debugSteps(o.Debug, cmd.Process.Pid, steps)
 	}
-	if err := sock.sendConfig(cfg); err != nil {
-		return nil, fmt.Errorf("send steps to exec init: %w", err)
+	if !early {
+		if err := sock.sendConfig(cfg); err != nil {
+			return nil, fmt.Errorf("send steps to exec init: %w", err)
+		}
 	}
 	var proc *os.Process
 	defer func() {
