@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // ExecSpec is a command to run in a running container (`exec`).
@@ -26,6 +28,11 @@ type Target struct {
 	// StartTime is its PID 1's start time (ProcStartTime): a pid the
 	// kernel gave to another process since is never entered.
 	StartTime uint64
+	// OCI is an OCI container's config (its bundle's): an exec gets the
+	// security its process has there (capabilities, rlimits,
+	// no-new-privileges, the container's seccomp profile), as `oci exec`
+	// gives, not mydocker's defaults.
+	OCI *specs.Spec
 }
 
 // ErrNotRunning means a command was asked of a container that has ended.
@@ -61,24 +68,16 @@ func (r *Runtime) Exec(ctx context.Context, t Target, e *ExecSpec, stdio Stdio) 
 		return ExitRuntimeError, err
 	}
 	defer pidfd.Close()
-	spec := *t.Spec
-	spec.Args, spec.TTY, spec.Interactive, spec.Debug = e.Args, e.TTY, e.Interactive, e.Debug
-	if e.User != "" {
-		spec.User = e.User
+	var c *container
+	var steps []step
+	if t.OCI != nil {
+		c, steps, err = r.planOCIExec(t, e)
+	} else {
+		c, steps, err = r.planExec(t, e)
 	}
-	if e.WorkDir != "" {
-		spec.WorkDir = e.WorkDir
-	}
-	// -u is looked up in the container's files as they are now.
-	c, err := r.plan(&spec, []string{filepath.Join("/proc", strconv.Itoa(t.Pid), "root")})
 	if err != nil {
 		return ExitRuntimeError, err
 	}
-	env := c.env
-	for _, kv := range e.Env {
-		env = SetEnv(env, kv)
-	}
-	steps := execSequence(c, env, execNamespaces(t.Pid))
 	p, err := r.startExec(ctx, c, steps, pidfd, stdio)
 	if err != nil {
 		return ExitCode(err), err
@@ -91,6 +90,65 @@ func (r *Runtime) Exec(ctx context.Context, t Target, e *ExecSpec, stdio Stdio) 
 		return end.status, ErrInterrupted
 	}
 	return end.status, nil
+}
+
+// planExec plans an exec into a container of mydocker's own: its spec's
+// security, with e's user, directory and environment.
+func (r *Runtime) planExec(t Target, e *ExecSpec) (*container, []step, error) {
+	spec := *t.Spec
+	spec.Args, spec.TTY, spec.Interactive, spec.Debug = e.Args, e.TTY, e.Interactive, e.Debug
+	if e.User != "" {
+		spec.User = e.User
+	}
+	if e.WorkDir != "" {
+		spec.WorkDir = e.WorkDir
+	}
+	// -u is looked up in the container's files as they are now.
+	c, err := r.plan(&spec, []string{filepath.Join("/proc", strconv.Itoa(t.Pid), "root")})
+	if err != nil {
+		return nil, nil, err
+	}
+	env := c.env
+	for _, kv := range e.Env {
+		env = SetEnv(env, kv)
+	}
+	return c, execSequence(c, env, execNamespaces(t.Pid)), nil
+}
+
+// planOCIExec plans an exec into an OCI container: its config's process
+// with e's command, terminal, user (looked up in the container's files),
+// directory and environment, through the steps of `oci exec`.
+func (r *Runtime) planOCIExec(t Target, e *ExecSpec) (*container, []step, error) {
+	cfg := *t.OCI
+	if cfg.Process == nil {
+		return nil, nil, invalidf("the container's config has no process")
+	}
+	proc := *cfg.Process
+	proc.Args, proc.Terminal = e.Args, e.TTY
+	proc.Env = append([]string(nil), proc.Env...)
+	for _, kv := range e.Env {
+		proc.Env = SetEnv(proc.Env, kv)
+	}
+	if e.WorkDir != "" {
+		proc.Cwd = e.WorkDir
+	}
+	if e.User != "" {
+		u, err := resolveUser([]string{filepath.Join("/proc", strconv.Itoa(t.Pid), "root")}, e.User)
+		if err != nil {
+			return nil, nil, err
+		}
+		proc.User = specs.User{UID: uint32(u.uid), GID: uint32(u.gid)}
+		for _, g := range u.sgids {
+			proc.User.AdditionalGids = append(proc.User.AdditionalGids, uint32(g))
+		}
+	}
+	cfg.Process = &proc
+	p, err := r.planOCI(t.Spec.ID, "", "", &cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.c.spec.TTY, p.c.spec.Interactive, p.c.spec.Debug = e.TTY, e.Interactive, e.Debug
+	return p.c, ociExecSteps(p, &proc, t.Pid, true), nil
 }
 
 // execSequence is an exec's step list, in order, as the init runs it,

@@ -250,31 +250,43 @@ func (r *Runtime) ExecOCI(o ExecOCIOptions) (*os.Process, error) {
 		return nil, err
 	}
 	defer pidfd.Close()
+	// No parent-death signal: a detached exec outlives `mydocker exec`,
+	// reaped by the caller's subreaper (conmon, the shim).
+	steps := ociExecSteps(p, o.Process, o.Pid, false)
+	return r.startOCIExec(o, steps, pidfd)
+}
+
+// ociExecSteps are an exec's steps into an OCI container (pid, planned
+// as p) running proc: the init path of Exec (execSequence) with the
+// process's own user, capabilities and rlimits and the container's seccomp
+// profile. pdeathsig ties the process to the caller's life.
+func ociExecSteps(p *ociPlan, proc *specs.Process, pid int, pdeathsig bool) []step {
 	steps := []step{{op: opDumpable, flags: 0, what: "make the process undumpable"}}
 	for _, f := range p.c.procsFiles() {
 		steps = append(steps, step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
 	}
+	fork := step{op: opFork, what: "fork into the container's pid namespace"}
+	if pdeathsig {
+		fork.flags = 1
+	}
 	steps = append(steps,
-		step{op: opSetns, flags: uint64(execNamespaces(o.Pid)), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
-		// No parent-death signal: a detached exec outlives `mydocker exec`,
-		// reaped by the caller's subreaper (conmon, the shim).
-		step{op: opFork, what: "fork into the container's pid namespace"})
-	if o.Process.Terminal {
+		step{op: opSetns, flags: uint64(execNamespaces(pid)), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
+		fork)
+	if proc.Terminal {
 		steps = append(steps, consoleStep("/"))
 	}
-	cwd := o.Process.Cwd
+	cwd := proc.Cwd
 	if cwd == "" {
 		cwd = "/"
 	}
 	steps = append(steps, chdirStep(cwd))
-	for _, rl := range o.Process.Rlimits {
+	for _, rl := range proc.Rlimits {
 		if res, ok := rlimits[rl.Type]; ok {
 			steps = append(steps, step{op: opRlimit, flags: uint64(res), str: []string{rlimitValue(rl.Soft), rlimitValue(rl.Hard)}, what: "set " + rl.Type})
 		}
 	}
 	steps = append(steps, ociSecuritySteps(p)...)
-	steps = append(steps, execStep(o.Process.Args, o.Process.Env))
-	return r.startOCIExec(o, steps, pidfd)
+	return append(steps, execStep(proc.Args, proc.Env))
 }
 
 // startOCIExec runs the exec init with steps and returns the command's

@@ -194,5 +194,11 @@ func (m *Manager) Exec(ctx context.Context, ref string, e *core.ExecSpec, stdio 
 	if !c.Running() {
 		return core.ExitRuntimeError, fmt.Errorf("container %s %w", c.Name, core.ErrNotRunning)
 	}
-	return m.Runtime.Exec(ctx, core.Target{Spec: &c.Spec, Pid: c.Pid, StartTime: c.PidStart}, e, stdio)
+	t := core.Target{Spec: &c.Spec, Pid: c.Pid, StartTime: c.PidStart}
+	if c.OCI != nil { // podman's, containerd's: the security of its bundle's process
+		if t.OCI, err = core.ReadBundleConfig(c.OCI.Bundle); err != nil {
+			return core.ExitRuntimeError, fmt.Errorf("container %s: %w", c.Name, err)
+		}
+	}
+	return m.Runtime.Exec(ctx, t, e, stdio)
 }

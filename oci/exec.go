@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -116,20 +115,7 @@ func (c *cmd) getWithConfig(id string) (*store.Container, *specs.Spec, error) {
 }
 
 // readConfig reads a bundle's config.json.
-func readConfig(bundle string) (*specs.Spec, error) {
-	b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
-	if err != nil {
-		return nil, fmt.Errorf("read the bundle's config: %w", err)
-	}
-	var cfg specs.Spec
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", filepath.Join(bundle, "config.json"), err)
-	}
-	if cfg.Process == nil {
-		return nil, fmt.Errorf("parse %s: no process", filepath.Join(bundle, "config.json"))
-	}
-	return &cfg, nil
-}
+func readConfig(bundle string) (*specs.Spec, error) { return core.ReadBundleConfig(bundle) }
 
 // pause and resume freeze and thaw every process of a running container.
 func (c *cmd) pause(args []string) error  { return c.freeze("pause", args, true) }
