@@ -41,6 +41,8 @@ type Summary struct {
 	Lost    string    `json:"-"`
 }
 
+// endedFile is the ended index's name in ROOT/containers (not an id, so
+// never taken for a container).
 const endedFile = ".ended"
 
 // Summary is what a listing shows of c.
