@@ -409,6 +409,7 @@ static int run_step(uint32_t i, struct step *s)
 		return (parkfd = open(s->str[0], O_PATH | O_CLOEXEC)) < 0 ? -1 : 0;
 	case OP_PARK: return want(s, 0) ? do_park() : -1;
 	case OP_LINKUP: return init_linkup(s);
+	case OP_MOVEMOUNT: return want(s, 2) ? init_move_mount(atoi(s->str[0]), s->str[1]) : -1;
 	case OP_TOUCH: return want(s, 1) ? init_touch(s->str[0], (mode_t)s->flags) : -1;
 	default: return errno = EPROTO, -1;
 	}

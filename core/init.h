@@ -29,6 +29,7 @@ int init_mount(struct step *s);
 int init_pivot(void);
 int init_write_file(const char *path, int oflags, mode_t mode, const char *data, size_t len);
 int init_touch(const char *path, mode_t mode);
+int init_move_mount(int fd, const char *target);
 
 // The network steps (init_net.c).
 int init_linkup(struct step *s);

@@ -86,3 +86,13 @@ int init_touch(const char *path, mode_t mode)
 		return -1;
 	return S_ISLNK(st.st_mode) ? (errno = ELOOP, -1) : 0;
 }
+
+// init_move_mount attaches at target the detached mount tree open at fd
+// (open_tree with OPEN_TREE_CLONE, made by mydocker on the host): a bind
+// mount whose source the container's root could not reach by its path.
+int init_move_mount(int fd, const char *target)
+{
+	if (fd < 3)
+		return errno = EBADF, -1;
+	return (int)syscall(SYS_move_mount, fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+}

@@ -24,9 +24,10 @@ type ociPlan struct {
 	cloneFlags             uintptr
 	c                      *container // its cgroup
 	seccomp                []byte
-	caps                   [5]uint64 // bounding, effective, permitted, inheritable, ambient
-	hookSync               bool      // wait before pivot_root for the runtime's hooks
-	userns                 bool      // a user namespace of its own (userns.go)
+	caps                   [5]uint64    // bounding, effective, permitted, inheritable, ambient
+	hookSync               bool         // wait before pivot_root for the runtime's hooks
+	userns                 bool         // a user namespace of its own (userns.go)
+	bindSources            []bindSource // with userns: what the init gets cloned (bindStep)
 }
 
 // createdWhat names the sync step that ends `create`.
@@ -288,7 +289,11 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		if m.Source != "" && !filepath.IsAbs(m.Source) && (m.Type == "bind" || strings.Contains(strings.Join(m.Options, ","), "bind")) {
 			m.Source = filepath.Join(p.bundle, m.Source)
 		}
-		ms, err := ociMountSteps(root, m)
+		var bindStep func(source, target string, flags uintptr, what string) []step
+		if p.userns {
+			bindStep = p.bindStep
+		}
+		ms, err := ociMountSteps(root, m, bindStep)
 		if err != nil {
 			return nil, err
 		}

@@ -65,6 +65,16 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if err != nil {
 		return 0, err
 	}
+	sources, err := openBindSources(p.bindSources)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		for _, f := range sources {
+			f.Close()
+		}
+	}()
+	extra = append(extra, sources...)
 	cfg, err := encodeSteps(steps)
 	if err != nil {
 		return 0, err

@@ -65,8 +65,9 @@ func parseMountOptions(opts []string) (flags, prop uintptr, data string) {
 
 // ociMountSteps mounts m inside root. Its destination is resolved inside
 // root now (symlinks in the image are followed as the container would,
-// never out of it), its mount point made, then it is mounted.
-func ociMountSteps(root string, m specs.Mount) ([]step, error) {
+// never out of it), its mount point made, then it is mounted (a bind
+// mount by bindStep, if set: userns.go).
+func ociMountSteps(root string, m specs.Mount, bindStep func(source, target string, flags uintptr, what string) []step) ([]step, error) {
 	if !filepath.IsAbs(m.Destination) {
 		m.Destination = "/" + m.Destination
 	}
@@ -93,7 +94,11 @@ func ociMountSteps(root string, m specs.Mount) ([]step, error) {
 	if typ == "" && !bind {
 		return nil, invalidf("mount %s: no type", m.Destination)
 	}
-	steps = append(steps, mountStep(source, target, typ, flags&^unix.MS_RDONLY&^(remountOnly(bind)), data, what))
+	if bind && bindStep != nil {
+		steps = append(steps, bindStep(source, target, flags, what)...)
+	} else {
+		steps = append(steps, mountStep(source, target, typ, flags&^unix.MS_RDONLY&^(remountOnly(bind)), data, what))
+	}
 	if bind && flags&(unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC) != 0 {
 		// A bind mount takes its flags from a remount.
 		steps = append(steps, mountStep("", target, "", unix.MS_BIND|unix.MS_REMOUNT|(flags&^unix.MS_REC), "", what+" (flags)"))

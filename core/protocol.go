@@ -51,6 +51,7 @@ const (
 	opTouch      uint32 = C.OP_TOUCH
 	opReset      uint32 = C.OP_RESET
 	opLinkup     uint32 = C.OP_LINKUP
+	opMoveMount  uint32 = C.OP_MOVEMOUNT
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure

@@ -72,6 +72,9 @@ enum {
 //                                                file target
 // LINKUP      interface name                 -   (bring it up: lo in a new network
 //                                                namespace)
+// MOVEMOUNT   fd (decimal) target            -   (move_mount of a detached tree mydocker
+//                                                cloned on the host, open_tree: a bind
+//                                                mount's source in a user namespace)
 enum {
 	OP_MOUNT = 1,
 	OP_HOSTNAME = 2,
@@ -106,6 +109,7 @@ enum {
 	OP_TOUCH = 31,
 	OP_RESET = 32,
 	OP_LINKUP = 33,
+	OP_MOVEMOUNT = 34,
 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path

@@ -27,6 +27,9 @@ import (
 //   - A bind remount repeats the host's locked flags (init.c's do_mount).
 //   - The start fifo, in mydocker's state directory, is handed to the init
 //     open (O_PATH), and belongs to the container's root (startFifo).
+//     Every bind mount's source, which that root may not be able to
+//     reach, is cloned on the host (open_tree) and attached by the init
+//     (bindStep). The root filesystem itself must be reachable.
 //   - Whatever enters the container later (exec) enters its user
 //     namespace first (execNamespaces), and takes its uid there.
 
@@ -72,6 +75,45 @@ func hostID(maps []specs.LinuxIDMapping, id uint32) (int, bool) {
 // userFifoFd is the start fifo's descriptor in the init of a container
 // with a user namespace: it cannot reach mydocker's state directory.
 const userFifoFd = 4
+
+// bindSource is a bind mount's source, cloned on the host for the init.
+type bindSource struct {
+	path      string
+	recursive bool // rbind
+}
+
+// bindStep is a bind mount of source at target for the init of a
+// container with a user namespace: mydocker clones the source's mount
+// tree on the host (openBindSources) and hands it over, after the start
+// fifo, for the init to attach. A clone of a shared host mount is the
+// host's peer: it is made a slave at once, as every other mount of the
+// container was (nothing mounted in it may reach the host).
+func (p *ociPlan) bindStep(source, target string, flags uintptr, what string) []step {
+	p.bindSources = append(p.bindSources, bindSource{source, flags&unix.MS_REC != 0})
+	fd := strconv.Itoa(userFifoFd + len(p.bindSources))
+	return []step{{op: opMoveMount, str: []string{fd, target}, what: what},
+		mountStep("", target, "", unix.MS_SLAVE|unix.MS_REC, "", what+" (a slave of the host's)")}
+}
+
+// openBindSources clones the bind mount sources' trees (open_tree), in
+// the order of their descriptors.
+func openBindSources(sources []bindSource) (files []*os.File, err error) {
+	for _, b := range sources {
+		flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
+		if b.recursive {
+			flags |= unix.AT_RECURSIVE
+		}
+		fd, err := unix.OpenTree(unix.AT_FDCWD, b.path, uint(flags))
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, fmt.Errorf("open the bind mount source %s: %w", b.path, err)
+		}
+		files = append(files, os.NewFile(uintptr(fd), b.path))
+	}
+	return files, nil
+}
 
 // startFifo gives the start fifo to the container's root, and opens it
 // (O_PATH) for the init, which reopens it through /proc/self/fd.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // A container with a user namespace of its own: its root is the host's
@@ -18,12 +19,24 @@ import (
 // checked before anything is made.
 func TestUserNamespace(t *testing.T) {
 	b := bundle(t, "sh", "-c", "touch /shared/by-init; exec sleep 100")
-	shared := t.TempDir()
-	// The container's root is an ordinary host uid: the bundle and the
-	// bound directory must be reachable for it, as with runc.
+	// The container's root is an ordinary host uid: the bundle must be
+	// reachable for it, as with runc; a bind mount's source need not be
+	// (mydocker opens it): this one is in a directory only root may enter.
 	for _, dir := range []string{filepath.Dir(b), b} {
 		os.Chmod(dir, 0o755)
 	}
+	// The directory is on a shared mount (as / is under systemd): the
+	// container's view of it must be a slave, never the host's peer.
+	private := t.TempDir()
+	if err := unix.Mount("tmpfs", private, "tmpfs", 0, "mode=0700"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(private, unix.MNT_DETACH) })
+	if err := unix.Mount("", private, "", unix.MS_SHARED, ""); err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(private, "shared")
+	os.Mkdir(shared, 0o777)
 	os.Chmod(shared, 0o777)
 	// Its root owns nothing in this root filesystem (the host's root
 	// does): mount points must be there already.
@@ -76,6 +89,21 @@ func TestUserNamespace(t *testing.T) {
 		if err := syscall.Stat(filepath.Join(shared, f), &s); err != nil || s.Uid != 100000 || s.Gid != 100000 {
 			t.Errorf("%s: owned by %d:%d (%v), want the host's 100000:100000", f, s.Uid, s.Gid, err)
 		}
+	}
+	// The bound directory is a slave of the host's mount, never its peer:
+	// nothing mounted in it reaches the host.
+	mi, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/mountinfo")
+	found := false
+	for _, line := range strings.Split(string(mi), "\n") {
+		if f := strings.Fields(line); len(f) > 6 && f[4] == "/shared" {
+			found = true
+			if strings.Contains(line, " shared:") {
+				t.Errorf("/shared is the host's peer: %s", line)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no /shared in the container's mountinfo:\n%s", mi)
 	}
 	if m, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/uid_map"); strings.Join(strings.Fields(string(m)), " ") != "0 100000 65536" {
 		t.Errorf("the init's uid_map: %q", m)
