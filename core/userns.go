@@ -24,7 +24,8 @@ import (
 //     (joinCgroups), while it waits.
 //   - It cannot mknod: device nodes are the host's, bind-mounted
 //     (devBindSteps), as runc does.
-//   - A bind remount repeats the host's locked flags (init.c's do_mount).
+//   - A bind remount repeats the host's locked flags (init_fs.c's
+//     init_mount).
 //   - The start fifo, in mydocker's state directory, is handed to the init
 //     open (O_PATH), and belongs to the container's root (startFifo).
 //     Every bind mount's source, which that root may not be able to
