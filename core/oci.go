@@ -300,11 +300,7 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		add(ms...)
 	}
 	dev := filepath.Join(root, "dev")
-	devSteps := devNodeSteps
-	if p.userns {
-		devSteps = devBindSteps
-	}
-	for _, s := range devSteps(dev, append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...)) {
+	for _, s := range devNodeSteps(dev, append(deviceNodes(nil), ociDevices(cfg.Linux.Devices)...), p.userns) {
 		add(optional(s)) // a bundle's /dev may have them
 	}
 	for _, s := range devLinkSteps(dev) {

@@ -145,7 +145,7 @@ func procSteps(root string) []step {
 func devSteps(root string, nodes []deviceNode) []step {
 	dev := filepath.Join(root, "dev")
 	steps := []step{mountStep("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k", "mount a tmpfs on /dev")}
-	steps = append(steps, devNodeSteps(dev, nodes)...)
+	steps = append(steps, devNodeSteps(dev, nodes, false)...)
 	steps = append(steps,
 		step{op: opMkdir, flags: 0o755, str: []string{filepath.Join(dev, "pts")}, what: "create /dev/pts"},
 		mountStep("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
@@ -157,8 +157,10 @@ func devSteps(root string, nodes []deviceNode) []step {
 	return append(steps, devLinkSteps(dev)...)
 }
 
-// devNodeSteps makes the device nodes in dev.
-func devNodeSteps(dev string, nodes []deviceNode) []step {
+// devNodeSteps makes the device nodes in dev; with bind, a container
+// that cannot mknod (a user namespace of its own: userns.go) gets the
+// host's nodes bind-mounted instead, as runc does.
+func devNodeSteps(dev string, nodes []deviceNode, bind bool) []step {
 	var steps []step
 	for _, d := range nodes {
 		if d.path == "" {
@@ -169,8 +171,14 @@ func devNodeSteps(dev string, nodes []deviceNode) []step {
 			parents = append([]step{mkdirStep(filepath.Join(dev, sub), 0o755)}, parents...)
 		}
 		steps = append(steps, parents...)
+		target := filepath.Join(dev, d.path)
+		if bind {
+			steps = append(steps, step{op: opTouch, flags: 0o644, str: []string{target}, what: "create " + target},
+				mountStep(filepath.Join("/dev", d.path), target, "", unix.MS_BIND, "", "bind the host's /dev/"+d.path))
+			continue
+		}
 		steps = append(steps, step{op: opMknod, flags: uint64(d.mode())<<32 | uint64(unix.Mkdev(d.major, d.minor)),
-			str: []string{filepath.Join(dev, d.path)}, what: "create /dev/" + d.path})
+			str: []string{target}, what: "create /dev/" + d.path})
 	}
 	return steps
 }

@@ -23,7 +23,7 @@ import (
 //     file): this process moves it there before sending its steps
 //     (joinCgroups), while it waits.
 //   - It cannot mknod: device nodes are the host's, bind-mounted
-//     (devBindSteps), as runc does.
+//     (devNodeSteps), as runc does.
 //   - A bind remount repeats the host's locked flags (init_fs.c's
 //     init_mount).
 //   - The start fifo, in mydocker's state directory, is handed to the init
@@ -156,25 +156,6 @@ func joinCgroups(pid int, procs []string) error {
 		}
 	}
 	return nil
-}
-
-// devBindSteps bind-mounts the host's device nodes onto files in dev,
-// for a container whose root cannot mknod.
-func devBindSteps(dev string, nodes []deviceNode) []step {
-	var steps []step
-	for _, d := range nodes {
-		if d.path == "" {
-			continue
-		}
-		for sub := filepath.Dir(d.path); sub != "."; sub = filepath.Dir(sub) {
-			steps = append(steps, mkdirStep(filepath.Join(dev, sub), 0o755))
-		}
-		target := filepath.Join(dev, d.path)
-		steps = append(steps,
-			step{op: opTouch, flags: 0o644, str: []string{target}, what: "create " + target},
-			mountStep(filepath.Join("/dev", d.path), target, "", unix.MS_BIND, "", "bind the host's /dev/"+d.path))
-	}
-	return steps
 }
 
 // execNamespaces are the namespaces an exec into the process pid enters:

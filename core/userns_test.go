@@ -3,6 +3,7 @@ package core
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -41,5 +42,26 @@ func TestExecNamespaces(t *testing.T) {
 	defer cmd.Process.Kill()
 	if got := execNamespaces(cmd.Process.Pid); got&unix.CLONE_NEWUSER == 0 {
 		t.Errorf("a process in a user namespace of its own: %#x", got)
+	}
+}
+
+// Device nodes in subdirectories: their directories come first, outermost
+// first, whether the node is made or (in a user namespace) bound.
+func TestDevNodeStepsOrder(t *testing.T) {
+	nodes := []deviceNode{{path: "a/b/c", kind: 'c', major: 1, minor: 3}}
+	for _, bind := range []bool{false, true} {
+		var got []string
+		for _, s := range devNodeSteps("/r/dev", nodes, bind) {
+			got = append(got, s.what)
+		}
+		want := []string{"create /r/dev/a", "create /r/dev/a/b"}
+		if bind {
+			want = append(want, "create /r/dev/a/b/c", "bind the host's /dev/a/b/c")
+		} else {
+			want = append(want, "create /dev/a/b/c")
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("bind=%v: steps %q, want %q", bind, got, want)
+		}
 	}
 }
