@@ -112,7 +112,11 @@ func (r *Runtime) planExec(t Target, e *ExecSpec) (*container, []step, error) {
 	for _, kv := range e.Env {
 		env = SetEnv(env, kv)
 	}
-	return c, execSequence(c, env, execNamespaces(t.Pid)), nil
+	namespaces, err := execNamespaces(t.Pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, execSequence(c, env, namespaces), nil
 }
 
 // planOCIExec plans an exec into an OCI container: its config's process
@@ -148,7 +152,11 @@ func (r *Runtime) planOCIExec(t Target, e *ExecSpec) (*container, []step, error)
 		return nil, nil, err
 	}
 	p.c.spec.TTY, p.c.spec.Interactive, p.c.spec.Debug = e.TTY, e.Interactive, e.Debug
-	return p.c, ociExecSteps(p, &proc, t.Pid, true), nil
+	namespaces, err := execNamespaces(t.Pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.c, ociExecSteps(p, &proc, namespaces, true), nil
 }
 
 // execSequence is an exec's step list, in order, as the init runs it,

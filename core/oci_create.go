@@ -262,15 +262,20 @@ func (r *Runtime) ExecOCI(o ExecOCIOptions) (*os.Process, error) {
 	defer pidfd.Close()
 	// No parent-death signal: a detached exec outlives `mydocker exec`,
 	// reaped by the caller's subreaper (conmon, the shim).
-	steps := ociExecSteps(p, o.Process, o.Pid, false)
+	namespaces, err := execNamespaces(o.Pid)
+	if err != nil {
+		return nil, err
+	}
+	steps := ociExecSteps(p, o.Process, namespaces, false)
 	return r.startOCIExec(o, steps, pidfd)
 }
 
-// ociExecSteps are an exec's steps into an OCI container (pid, planned
-// as p) running proc: the init path of Exec (execSequence) with the
-// process's own user, capabilities and rlimits and the container's seccomp
-// profile. pdeathsig ties the process to the caller's life.
-func ociExecSteps(p *ociPlan, proc *specs.Process, pid int, pdeathsig bool) []step {
+// ociExecSteps are an exec's steps into an OCI container (planned as p,
+// entering namespaces: execNamespaces) running proc: the init path of
+// Exec (execSequence) with the process's own user, capabilities and
+// rlimits and the container's seccomp profile. pdeathsig ties the process
+// to the caller's life.
+func ociExecSteps(p *ociPlan, proc *specs.Process, namespaces uintptr, pdeathsig bool) []step {
 	steps := []step{{op: opDumpable, flags: 0, what: "make the process undumpable"}}
 	for _, f := range p.c.procsFiles() {
 		steps = append(steps, step{op: opJoinCgroup, str: []string{f}, what: "join cgroup " + f})
@@ -280,7 +285,7 @@ func ociExecSteps(p *ociPlan, proc *specs.Process, pid int, pdeathsig bool) []st
 		fork.flags = 1
 	}
 	steps = append(steps,
-		step{op: opSetns, flags: uint64(execNamespaces(pid)), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
+		step{op: opSetns, flags: uint64(namespaces), str: []string{strconv.Itoa(execPidfd)}, what: "enter the container's namespaces"},
 		fork)
 	if proc.Terminal {
 		steps = append(steps, consoleStep("/"))

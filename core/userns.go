@@ -160,12 +160,20 @@ func joinCgroups(pid int, procs []string) error {
 
 // execNamespaces are the namespaces an exec into the process pid enters:
 // all of mydocker's, and its user namespace when it has one of its own.
-func execNamespaces(pid int) uintptr {
+// Not knowing is an error: entering the rest without it would run the
+// command as the host's root in a container whose root is not.
+func execNamespaces(pid int) (uintptr, error) {
 	flags := uintptr(cloneFlags | unix.CLONE_NEWCGROUP)
-	theirs, err1 := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "ns", "user"))
-	ours, err2 := os.Readlink("/proc/self/ns/user")
-	if err1 == nil && err2 == nil && theirs != ours {
+	theirs, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "ns", "user"))
+	if err != nil {
+		return 0, fmt.Errorf("the container's user namespace: %w", err)
+	}
+	ours, err := os.Readlink("/proc/self/ns/user")
+	if err != nil {
+		return 0, fmt.Errorf("this process's user namespace: %w", err)
+	}
+	if theirs != ours {
 		flags |= unix.CLONE_NEWUSER
 	}
-	return flags
+	return flags, nil
 }

@@ -30,8 +30,8 @@ func TestHostID(t *testing.T) {
 // its own (setns refuses to enter one's own).
 func TestExecNamespaces(t *testing.T) {
 	requireRoot(t)
-	if got := execNamespaces(os.Getpid()); got&unix.CLONE_NEWUSER != 0 || got&cloneFlags != cloneFlags {
-		t.Errorf("this process: %#x", got)
+	if got, err := execNamespaces(os.Getpid()); err != nil || got&unix.CLONE_NEWUSER != 0 || got&cloneFlags != cloneFlags {
+		t.Errorf("this process: %#x %v", got, err)
 	}
 	cmd := exec.Command("sleep", "100")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUSER}
@@ -40,8 +40,11 @@ func TestExecNamespaces(t *testing.T) {
 	}
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
-	if got := execNamespaces(cmd.Process.Pid); got&unix.CLONE_NEWUSER == 0 {
-		t.Errorf("a process in a user namespace of its own: %#x", got)
+	if got, err := execNamespaces(cmd.Process.Pid); err != nil || got&unix.CLONE_NEWUSER == 0 {
+		t.Errorf("a process in a user namespace of its own: %#x %v", got, err)
+	}
+	if _, err := execNamespaces(1 << 30); err == nil {
+		t.Error("no such process: no error")
 	}
 }
 
