@@ -210,15 +210,11 @@ func (r *Runtime) startExec(ctx context.Context, c *container, steps []step, pid
 		childEnd.Close()
 		return nil, err
 	}
-	// Queued before the clone, as a run's (process.go): the init finds its
-	// steps waiting.
-	early := len(cfg) <= chunkSize
-	if early {
-		if err := sock.sendConfig(cfg); err != nil {
-			childEnd.Close()
-			p.console.close()
-			return nil, fmt.Errorf("send steps to exec init: %w", err)
-		}
+	early, err := sock.sendConfigEarly(cfg, true)
+	if err != nil {
+		childEnd.Close()
+		p.console.close()
+		return nil, fmt.Errorf("send steps to exec init: %w", err)
 	}
 	err = cmd.Start()
 	childEnd.Close()

@@ -101,14 +101,12 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	if p.userns {
 		idMappings(cmd.SysProcAttr, o.Config)
 	}
-	// Queued before the clone, as a run's (process.go), unless the init
-	// must first be moved into its cgroups (userns.go).
-	early := len(cfg) <= chunkSize && !p.userns
-	if early {
-		if err := sock.sendConfig(cfg); err != nil {
-			childEnd.Close()
-			return 0, fmt.Errorf("send steps to container init: %w", err)
-		}
+	// Not early if the init must first be moved into its cgroups
+	// (userns.go).
+	early, err := sock.sendConfigEarly(cfg, !p.userns)
+	if err != nil {
+		childEnd.Close()
+		return 0, fmt.Errorf("send steps to container init: %w", err)
 	}
 	err = cmd.Start()
 	childEnd.Close()
@@ -322,12 +320,10 @@ func (r *Runtime) startOCIExec(o ExecOCIOptions, steps []step, pidfd *os.File) (
 	}
 	defer sock.Close()
 	cmd := r.ociInitCommand(o.Stdio, 0, childEnd, pidfd)
-	early := len(cfg) <= chunkSize // queued before the clone, as a run's
-	if early {
-		if err := sock.sendConfig(cfg); err != nil {
-			childEnd.Close()
-			return nil, fmt.Errorf("send steps to exec init: %w", err)
-		}
+	early, err := sock.sendConfigEarly(cfg, true)
+	if err != nil {
+		childEnd.Close()
+		return nil, fmt.Errorf("send steps to exec init: %w", err)
 	}
 	err = cmd.Start()
 	childEnd.Close()

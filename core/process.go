@@ -67,18 +67,14 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 		childEnd.Close()
 		return nil, err
 	}
-	// A small step list is queued before the clone, so the init finds it
-	// waiting instead of waiting for this process to be scheduled again;
-	// unless the init must first wait for its cgroup, which is made while
-	// the init is being executed (Start returns once it is), on the other
-	// CPU if there is one.
-	early := len(cfg) <= chunkSize && c.cgroup == nil
-	if early {
-		if err := sock.sendConfig(cfg); err != nil {
-			childEnd.Close()
-			p.console.close()
-			return nil, fmt.Errorf("send steps to container init: %w", err)
-		}
+	// Not early if the init must first wait for its cgroup, which is made
+	// while the init is being executed (Start returns once it is), on the
+	// other CPU if there is one.
+	early, err := sock.sendConfigEarly(cfg, c.cgroup == nil)
+	if err != nil {
+		childEnd.Close()
+		p.console.close()
+		return nil, fmt.Errorf("send steps to container init: %w", err)
 	}
 	cgroupDone := make(chan error, 1)
 	go func() { cgroupDone <- c.createCgroup() }()

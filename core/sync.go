@@ -83,6 +83,19 @@ func (s *syncSocket) sendConfig(cfg []byte) error {
 	return nil
 }
 
+// sendConfigEarly sends cfg before the init's clone when it fits one
+// packet and the caller says it may (the init may run its steps at once):
+// the init then finds its steps waiting instead of waiting for this
+// process to be scheduled again after the clone. It reports whether it
+// sent them; if not, the caller sends them with sendConfig once the init
+// may have them.
+func (s *syncSocket) sendConfigEarly(cfg []byte, may bool) (bool, error) {
+	if !may || len(cfg) > chunkSize {
+		return false, nil
+	}
+	return true, s.sendConfig(cfg)
+}
+
 // errEOF means the init closed its end: its execve succeeded (or it died).
 var errEOF = errors.New("sync socket closed")
 
