@@ -63,7 +63,7 @@ func seccompProgram(profile string, caps []string, cacheDir string) ([]byte, err
 	// Found by its inputs, a program needs neither the profile generated
 	// nor its rules digested (a millisecond of a one-shot exec).
 	byInputs := inputsProgramPath(cacheDir, key)
-	if prog, err := os.ReadFile(byInputs); err == nil && len(prog) > 0 && len(prog)%8 == 0 {
+	if prog, ok := readProgram(byInputs); ok {
 		seccompCache.programs[key] = prog
 		return prog, nil
 	}
@@ -78,16 +78,12 @@ func seccompProgram(profile string, caps []string, cacheDir string) ([]byte, err
 	if err != nil {
 		return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
 	}
-	cached := cachedProgramPath(cacheDir, cfg)
-	prog, err := os.ReadFile(cached)
-	if err != nil || len(prog) == 0 || len(prog)%8 != 0 {
-		if prog, err = compileSeccomp(cfg); err != nil {
-			if profile == "" {
-				return nil, fmt.Errorf("compile docker's seccomp profile: %w", err)
-			}
-			return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
+	prog, err := compileCached(cfg, cacheDir)
+	if err != nil {
+		if profile == "" {
+			return nil, fmt.Errorf("compile docker's seccomp profile: %w", err)
 		}
-		storeProgram(cached, prog)
+		return nil, invalidf("invalid --security-opt seccomp=%s: %v", profile, err)
 	}
 	seccompCache.programs[key] = prog
 	storeProgram(byInputs, prog)
@@ -122,7 +118,7 @@ var executableIdentity = sync.OnceValue(func() string {
 // config's profile: podman and docker pass the same one every time).
 func compileCached(cfg *specs.LinuxSeccomp, cacheDir string) ([]byte, error) {
 	cached := cachedProgramPath(cacheDir, cfg)
-	if prog, err := os.ReadFile(cached); err == nil && len(prog) > 0 && len(prog)%8 == 0 {
+	if prog, ok := readProgram(cached); ok {
 		return prog, nil
 	}
 	prog, err := compileSeccomp(cfg)
@@ -146,6 +142,13 @@ func cachedProgramPath(cacheDir string, cfg *specs.LinuxSeccomp) string {
 	major, minor, micro := libseccomp.GetLibraryVersion()
 	sum := sha256.Sum256(fmt.Appendf(rules, "\x00libseccomp %d.%d.%d, %s", major, minor, micro, seccompCompileOptions))
 	return filepath.Join(cacheDir, "seccomp-"+hex.EncodeToString(sum[:16])+".bpf")
+}
+
+// readProgram reads a cached program; one that is not a whole number of
+// BPF instructions (a damaged file) is not one.
+func readProgram(path string) ([]byte, bool) {
+	prog, err := os.ReadFile(path)
+	return prog, err == nil && len(prog) > 0 && len(prog)%8 == 0
 }
 
 // storeProgram writes a program to the cache, atomically. The cache is
