@@ -3,11 +3,8 @@ package oci
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
-
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/lifecycle"
@@ -21,17 +18,7 @@ import (
 func TestPromptExecIntoOCIContainer(t *testing.T) {
 	b := bundle(t, "sleep", "100")
 	root := t.TempDir()
-	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b, "e1"); status != 0 {
-		t.Fatalf("run: %s", errs)
-	}
-	_, out, _ := oci(t, root, "state", "e1")
-	var st specs.State
-	json.Unmarshal([]byte(out), &st)
-	t.Cleanup(func() {
-		oci(t, root, "kill", "e1", "KILL")
-		reap(st.Pid)
-		oci(t, root, "delete", "--force", "e1")
-	})
+	runDetached(t, root, b, "e1")
 	m := &lifecycle.Manager{Runtime: &core.Runtime{}, Store: store.New(root)}
 	for _, tc := range []struct {
 		name string

@@ -62,6 +62,26 @@ func reap(pid int) {
 	unix.Wait4(pid, &ws, 0, nil)
 }
 
+// runDetached runs the bundle b as container id (`run --detach`), to be
+// killed, reaped and deleted when the test ends, and returns its state.
+func runDetached(t *testing.T, root, b, id string) specs.State {
+	t.Helper()
+	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b, id); status != 0 {
+		t.Fatalf("run %s: %s", id, errs)
+	}
+	_, out, _ := oci(t, root, "state", id)
+	var st specs.State
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Pid == 0 {
+		t.Fatalf("state of %s: %v %q", id, err, out)
+	}
+	t.Cleanup(func() {
+		oci(t, root, "kill", id, "KILL")
+		reap(st.Pid)
+		oci(t, root, "delete", "--force", id)
+	})
+	return st
+}
+
 func oci(t *testing.T, root string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -278,20 +298,7 @@ func TestRootfsPropagationStaysInside(t *testing.T) {
 func TestJoinNamespaces(t *testing.T) {
 	b1 := bundle(t, "sleep", "100")
 	root := t.TempDir()
-	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b1, "infra"); status != 0 {
-		t.Fatalf("run infra: %s", errs)
-	}
-	t.Cleanup(func() {
-		_, out, _ := oci(t, root, "state", "infra")
-		var st specs.State
-		json.Unmarshal([]byte(out), &st)
-		oci(t, root, "kill", "infra", "KILL")
-		reap(st.Pid)
-		oci(t, root, "delete", "--force", "infra")
-	})
-	_, out, _ := oci(t, root, "state", "infra")
-	var st specs.State
-	json.Unmarshal([]byte(out), &st)
+	st := runDetached(t, root, b1, "infra")
 	b2 := bundle(t, "sh", "-c", `test "$(hostname)" = oci && test "$(tr "\0" " " </proc/1/cmdline)" = "sleep 100 "`)
 	var cfg specs.Spec
 	raw, _ := os.ReadFile(filepath.Join(b2, "config.json"))

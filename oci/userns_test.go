@@ -53,17 +53,7 @@ func TestUserNamespace(t *testing.T) {
 	os.WriteFile(filepath.Join(b, "config.json"), raw, 0o644)
 
 	root := t.TempDir()
-	if status, _, errs := oci(t, root, "run", "--detach", "--bundle", b, "u1"); status != 0 {
-		t.Fatalf("run: %s", errs)
-	}
-	_, out, _ := oci(t, root, "state", "u1")
-	var st specs.State
-	json.Unmarshal([]byte(out), &st)
-	t.Cleanup(func() {
-		oci(t, root, "kill", "u1", "KILL")
-		reap(st.Pid)
-		oci(t, root, "delete", "--force", "u1")
-	})
+	st := runDetached(t, root, b, "u1")
 	script := `cat /proc/self/uid_map > /shared/uid_map; touch /shared/by-exec
 		if mknod /shared/null c 1 3 2>/dev/null; then echo made > /shared/mknod; fi
 		stat -c %t:%T /dev/null > /shared/devnull; echo x > /dev/null && echo ok > /shared/write-null`
