@@ -285,13 +285,13 @@ func ociSequence(p *ociPlan) ([]step, error) {
 		bindRoot += " (the container's root, an ordinary uid of the host, must be able to reach it)"
 	}
 	add(mountStep(root, root, "", unix.MS_BIND|unix.MS_REC, "", bindRoot))
+	var bindStep func(source, target string, flags uintptr, what string) []step // mount(2)'s, unless
+	if p.userns {
+		bindStep = p.bindStep
+	}
 	for _, m := range cfg.Mounts {
 		if m.Source != "" && !filepath.IsAbs(m.Source) && (m.Type == "bind" || strings.Contains(strings.Join(m.Options, ","), "bind")) {
 			m.Source = filepath.Join(p.bundle, m.Source)
-		}
-		var bindStep func(source, target string, flags uintptr, what string) []step
-		if p.userns {
-			bindStep = p.bindStep
 		}
 		ms, err := ociMountSteps(root, m, bindStep)
 		if err != nil {
