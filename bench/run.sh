@@ -17,7 +17,7 @@
 #             (same namespaces, --bind ROOTFS / --proc /proc --dev /dev), runc
 #             (a `runc spec` bundle), one-shot `mydocker run --rootfs`, and
 #             200 `run --rootfs ... /bin/true` piped to mydocker, per container
-# Needs root. Usage: bench/run.sh [RUNS]
+# State goes to a temporary root. Needs root. Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
@@ -29,6 +29,9 @@ done
 ./build.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# Every container's record goes to a temporary root: thousands of runs
+# would otherwise stay in the host's /run/mydocker.
+export MYDOCKER_ROOT=$out/root
 unshare_cmd='unshare --uts --pid --mount --net --ipc --fork --mount-proc /bin/true'
 
 hyperfine -N -w 30 -r "$runs" --export-json "$out/oneshot.json" \
