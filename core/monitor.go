@@ -141,6 +141,7 @@ func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, s
 	if err := sock.sendConfig(cfg); err != nil {
 		return none, fmt.Errorf("send steps to container init: %w", err)
 	}
+	r.postClone(ctx, c, pid)
 	if err := r.serveInit(ctx, sock, c, steps, pid, initHandlers{console: m.sendConsole}); err != nil {
 		return none, err
 	}

@@ -107,6 +107,7 @@ func (r *Runtime) start(ctx context.Context, c *container, stdio Stdio) (_ *proc
 			return nil, fmt.Errorf("send steps to container init: %w", err)
 		}
 	}
+	r.postClone(ctx, c, cmd.Process.Pid)
 	h := initHandlers{}
 	if p.console != nil {
 		h.console = p.console.setMaster
@@ -185,6 +186,14 @@ func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container,
 			}
 			return fmt.Errorf("unexpected message %d (arg %d) from container init", m.Type, m.Arg)
 		}
+	}
+}
+
+// postClone tells hooks that want it (PostCloner) of the init that will
+// stop at the sync point, while it still boots.
+func (r *Runtime) postClone(ctx context.Context, c *container, pid int) {
+	if pc, ok := r.Hooks.(PostCloner); ok && c.needsSync(r.Hooks) {
+		pc.PostClone(ctx, c.state(pid))
 	}
 }
 

@@ -26,6 +26,17 @@ type Hooks interface {
 	PostStop(ctx context.Context, state StopState)
 }
 
+// PostCloner is an optional part of Hooks: PostClone is told of the init
+// as soon as it exists in its namespaces, before its mounts. Work that
+// needs only those namespaces (a network's setup) may begin there and
+// overlap the boot, which takes a few milliseconds, instead of adding to
+// it at the sync point. PostClone must return at once: PostMount, at the
+// sync point, waits for that work and reports its errors, and PostStop
+// is still owed if the start fails in between.
+type PostCloner interface {
+	PostClone(ctx context.Context, state State)
+}
+
 // StopState is a run that ended, as post-stop hooks see it.
 type StopState struct {
 	ID     string

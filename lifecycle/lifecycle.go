@@ -185,6 +185,16 @@ func (c chainHooks) PostMount(ctx context.Context, st core.State) error {
 	return c[1].PostMount(ctx, st)
 }
 
+// PostClone passes the early notice on to those that take it (the
+// network plugin's setup begins there).
+func (c chainHooks) PostClone(ctx context.Context, st core.State) {
+	for _, h := range c {
+		if pc, ok := h.(core.PostCloner); ok {
+			pc.PostClone(ctx, st)
+		}
+	}
+}
+
 func (c chainHooks) PostStop(ctx context.Context, st core.StopState) {
 	c[1].PostStop(ctx, st)
 	c[0].PostStop(ctx, st)

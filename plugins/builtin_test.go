@@ -3,11 +3,13 @@ package plugins
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/mydocker/mydocker/core"
+	"github.com/mydocker/mydocker/internal/testrootfs"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
 
@@ -94,5 +96,59 @@ func TestBuiltinPlugin(t *testing.T) {
 				t.Errorf("calls %s: an unimplemented pre-clone is called once", calls)
 			}
 		})
+	}
+}
+
+// earlyHooks is a builtin that takes post-clone (PostCloner): it records
+// what the init was at that moment.
+type earlyHooks struct {
+	builtinHooks
+	clonedPid  int
+	clonedNet  string // the init's network namespace then
+	mountedPid int
+}
+
+func (e *earlyHooks) PostClone(st *sdk.State) {
+	e.record("post-clone")
+	e.clonedPid = st.Pid
+	e.clonedNet, _ = os.Readlink(st.Namespaces["net"])
+}
+
+func (e *earlyHooks) PostMount(ctx context.Context, st *sdk.State) error {
+	e.mountedPid = st.Pid
+	return e.builtinHooks.PostMount(ctx, st)
+}
+
+// A builtin that implements PostCloner is told of the init as soon as it
+// is cloned, in its own namespaces, before its post-mount hook; a plugin
+// process is never (it would cost a call); a run with no clone gets none.
+func TestBuiltinPostClone(t *testing.T) {
+	requireRoot(t)
+	early, plain := &earlyHooks{}, &builtinHooks{}
+	h, err := Load(Options{Builtin: []Builtin{{Name: "early", Hooks: early}, {Name: "plain", Hooks: plain}}, Stderr: &syncBuffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if r := runIn(t, h, "--rootfs", testrootfs.Busybox(t), "true"); r.status != 0 || r.err != nil {
+		t.Fatalf("run: %d %v %s", r.status, r.err, r.stderr)
+	}
+	ours, _ := os.Readlink("/proc/self/ns/net")
+	h.postStops.Wait()
+	if got := strings.Join(early.calls, ", "); got != "pre-clone, post-clone, post-mount, post-stop exited" {
+		t.Errorf("calls %s: want post-clone between pre-clone and post-mount", got)
+	}
+	if early.clonedPid == 0 || early.clonedPid != early.mountedPid {
+		t.Errorf("post-clone saw pid %d, post-mount %d", early.clonedPid, early.mountedPid)
+	}
+	if early.clonedNet == "" || early.clonedNet == ours {
+		t.Errorf("post-clone saw network namespace %q (ours %s): want the container's own", early.clonedNet, ours)
+	}
+	if strings.Contains(strings.Join(plain.calls, ", "), "post-clone") {
+		t.Errorf("plain builtin got post-clone: %s", plain.calls)
+	}
+	h.PostStop(context.Background(), core.StopState{Reason: "vetoed"}) // nothing cloned: nothing more
+	if n := strings.Count(strings.Join(early.calls, ", "), "post-clone"); n != 1 {
+		t.Errorf("calls %s: want one post-clone", early.calls)
 	}
 }

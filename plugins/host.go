@@ -82,6 +82,16 @@ type Builtin struct {
 	Hooks sdk.Hooks
 }
 
+// PostCloner is implemented by a builtin whose post-mount work may begin
+// as soon as the container's init exists, before its mounts (see
+// core.PostCloner): the bundled network's setup overlaps the init's boot.
+// PostClone must return at once; the builtin's PostMount waits for what it
+// began and reports its errors, and its PostStop too before cleaning up.
+// Only builtins get it: for a plugin process it would be a call more.
+type PostCloner interface {
+	PostClone(state *sdk.State)
+}
+
 // Host runs a set of plugins. It is safe for one run at a time, which is
 // how mydocker uses it.
 type Host struct {
@@ -98,7 +108,10 @@ type Host struct {
 	postStops sync.WaitGroup
 }
 
-var _ core.Hooks = (*Host)(nil)
+var (
+	_ core.Hooks      = (*Host)(nil)
+	_ core.PostCloner = (*Host)(nil)
+)
 
 // Load starts every plugin and checks its handshake. If any fails, the
 // ones already started are killed and the error names the failing one.
@@ -288,11 +301,28 @@ func keepUnset(s, before sdk.Spec) sdk.Spec {
 	return s
 }
 
+// sdkState is st as plugins see it. Spec.Rootfs is the container's root
+// as the plugin can reach it from the host, writable: the overlay, through
+// /proc/<pid>/root.
+func sdkState(st core.State) sdk.State {
+	return sdk.State{ID: st.ID, Pid: st.Pid, Spec: toSDK(&st.Spec, st.Rootfs), Namespaces: st.Namespaces, Cgroups: st.Cgroups}
+}
+
+// PostClone tells the builtins that take it (PostCloner) of the init
+// before its mounts.
+func (h *Host) PostClone(_ context.Context, st core.State) {
+	state := sdkState(st)
+	for _, m := range h.plugins {
+		if pc, ok := m.hooks.(PostCloner); ok && m.builtin {
+			s := state
+			pc.PostClone(&s)
+		}
+	}
+}
+
 // PostMount calls every plugin's post-mount hook in load order.
 func (h *Host) PostMount(ctx context.Context, st core.State) error {
-	// Spec.Rootfs is the container's root as the plugin can reach it from
-	// the host, writable: the overlay, through /proc/<pid>/root.
-	state := sdk.State{ID: st.ID, Pid: st.Pid, Spec: toSDK(&st.Spec, st.Rootfs), Namespaces: st.Namespaces, Cgroups: st.Cgroups}
+	state := sdkState(st)
 	for _, m := range h.plugins {
 		err := m.call(ctx, h.timeout, hookPostMount, func(ctx context.Context, hooks sdk.Hooks) error {
 			s := state // each plugin gets its own copy

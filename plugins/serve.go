@@ -54,6 +54,13 @@ func Serve(conn io.ReadWriter, h *Host) error {
 			}
 			mu.Unlock()
 			continue
+		case "postclone":
+			// In order, before the post-mount call it precedes is read:
+			// the builtins that take it begin their work in the background.
+			if m.State != nil {
+				h.PostClone(context.Background(), *m.State)
+			}
+			continue // mydocker awaits no answer
 		case "poststop":
 			// In order, before the next call is read: the host starts the
 			// hooks in the background and makes the next pre-clone wait.

@@ -15,6 +15,9 @@
 //	{"id":1,"op":"preclone","spec":{}}  -->  Host.PreClone
 //	{"id":1,"op":"cancel"}              -->  (on ^C: cancels the call's context)
 //	                                    <--  {"id":1,"spec":{...}} or {"id":1,"error":...,"invalid":true}
+//	{"op":"postclone","state":{}}       -->  Host.PostClone (no answer)
+//	{"id":2,"op":"postmount",...}       -->  Host.PostMount
+//	                                    <--  {"id":2} or {"id":2,"error":...}
 //	{"op":"poststop",...}               -->  Host.PostStop (answered at once)
 //	EOF (Close, or mydocker died)       -->  Host.Close, exit
 //
@@ -65,7 +68,7 @@ const HelperName = "mydocker-plugins"
 // Message is one line of the protocol, either way.
 type Message struct {
 	ID      int             `json:"id,omitempty"`
-	Op      string          `json:"op,omitempty"` // preclone, postmount, poststop, report, cancel
+	Op      string          `json:"op,omitempty"` // preclone, postclone, postmount, poststop, report, cancel
 	Spec    *core.Spec      `json:"spec,omitempty"`
 	State   *core.State     `json:"state,omitempty"`
 	Stop    *core.StopState `json:"stop,omitempty"`
@@ -86,7 +89,10 @@ type Client struct {
 	count int
 }
 
-var _ core.Hooks = (*Client)(nil)
+var (
+	_ core.Hooks      = (*Client)(nil)
+	_ core.PostCloner = (*Client)(nil)
+)
 
 // helperPath finds the helper.
 func helperPath() (string, error) {
@@ -240,6 +246,16 @@ func (c *Client) PreClone(ctx context.Context, spec *core.Spec) error {
 // PostMount runs the post-mount hooks.
 func (c *Client) PostMount(ctx context.Context, st core.State) error {
 	return answer(c.call(ctx, Message{Op: "postmount", State: &st}))
+}
+
+// PostClone tells the helper of the init before its mounts, for the
+// builtin hooks that begin their post-mount work there (plugins.PostCloner);
+// no answer is awaited: PostMount's carries their errors.
+func (c *Client) PostClone(ctx context.Context, st core.State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next++
+	_ = c.write(Message{ID: c.next, Op: "postclone", State: &st})
 }
 
 // PostStop hands the post-stop hooks to the helper, which runs them in the
