@@ -33,7 +33,10 @@ type hooks struct {
 	cfg    bridge.Config
 	cfgErr error // why the bridge's configuration (environment) is refused
 	cni    cni.Config
+	early  *setups // bridge setups begun at post-clone (serve-hooks only)
 }
+
+var _ plugins.PostCloner = hooks{}
 
 // PreClone checks the network's configuration early. (For the bridge,
 // mydocker skips this call when it started the plugin itself: PostMount
@@ -60,15 +63,15 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	if h.cfgErr != nil { // mydocker does not call PreClone for the bridge
 		return h.cfgErr
 	}
-	var ports []bridge.Port
-	for _, p := range st.Spec.Ports {
-		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	r, ok := h.early.wait(ctx, st.ID)
+	if !ok { // a plugin process (--plugin): no post-clone call came
+		r = h.setup(st)
 	}
-	ip, hosts, err := h.cfg.Setup(st.ID, st.Pid, st.Spec.Hostname, ports)
-	if err != nil {
-		return err
+	if r.err != nil {
+		return r.err
 	}
-	sdk.Log.Debug("container on the bridge", "container", st.ID, "ip", ip)
+	hosts := r.hosts
+	sdk.Log.Debug("container on the bridge", "container", st.ID, "ip", r.ip)
 	// The network's containers in its /etc/hosts (a snapshot: those that
 	// start later are not added). Only in a root of its own: on the host's
 	// root, a container whose /etc/hosts could not be bound would have
@@ -87,6 +90,27 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	return root.WriteFile("/etc/hosts", []byte(string(old)+strings.Join(hosts, "\n")+"\n"), 0o644)
 }
 
+// PostClone begins the bridge's setup as soon as the container's network
+// namespace exists: it needs nothing of its mounts, and runs here while
+// the init makes them instead of after, at the sync point (PostMount waits
+// for it there and writes /etc/hosts, which needs the mounts).
+func (h hooks) PostClone(st *sdk.State) {
+	if st.Spec.Network != bridge.Name || h.cfgErr != nil || h.early == nil {
+		return
+	}
+	h.early.begin(st.ID, func() setupResult { return h.setup(st) })
+}
+
+// setup puts the container on the bridge.
+func (h hooks) setup(st *sdk.State) setupResult {
+	var ports []bridge.Port
+	for _, p := range st.Spec.Ports {
+		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	}
+	ip, hosts, err := h.cfg.Setup(st.ID, st.Pid, st.Spec.Hostname, ports)
+	return setupResult{ip: ip, hosts: hosts, err: err}
+}
+
 func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
 	if strings.HasPrefix(st.Spec.Network, cni.Prefix) {
 		if st.Reason == "vetoed" {
@@ -97,7 +121,8 @@ func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
 	if st.Spec.Network != bridge.Name || h.cfgErr != nil { // never set up
 		return nil
 	}
-	return h.cfg.Teardown(st.ID)
+	h.early.wait(context.WithoutCancel(ctx), st.ID) // a setup begun is done before its teardown
+	return h.cfg.Teardown(st.ID, len(st.Spec.Ports) > 0)
 }
 
 func main() {
@@ -121,6 +146,7 @@ func main() {
 	}
 	h := hooks{cfg: cfg, cfgErr: err, cni: cni.ConfigFromEnv()} // a bridge container gets err
 	if len(os.Args) > 1 && os.Args[1] == ServeHooks {
+		h.early = &setups{running: map[string]chan setupResult{}}
 		os.Exit(plugins.RunHelper("mydocker-net", os.Args[2:], []plugins.Builtin{{Name: "mydocker-net", Hooks: h}}))
 	}
 	sdk.Serve(h)
