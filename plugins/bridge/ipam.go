@@ -49,15 +49,11 @@ func (l lease) alive() bool {
 	return err == nil && procstat.Alive(l.pid, start)
 }
 
-// allocate leases the lowest free address to container id (pid, start,
-// hostname). The caller holds the lock.
-func (c Config) allocate(id string, pid int, start, hostname string) (net.IP, error) {
+// allocate leases the lowest address that none of live holds to container
+// id (pid, start, hostname). The caller holds the lock.
+func (c Config) allocate(live []lease, id string, pid int, start, hostname string) (net.IP, error) {
 	taken := map[string]bool{}
-	all, err := c.leases()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range all {
+	for _, l := range live {
 		taken[l.ip] = true
 	}
 	ones, bits := c.Subnet.Mask.Size()

@@ -71,33 +71,19 @@ func (c Config) ensureBridge() (netlink.Link, error) {
 	return br, nil
 }
 
-// attach makes the container's veth: the host end on the bridge, the peer
-// created right in the container's network namespace as eth0, with ip and
-// a default route through the gateway.
-func (c Config) attach(br netlink.Link, id string, pid int, ip net.IP) error {
+// attach makes the container's veth: the host end on the bridge (its
+// index), the peer created right in the container's network namespace as
+// eth0 (veth.go), with ip and a default route through the gateway.
+func (c Config) attach(bridge int, id string, pid int, ip net.IP) error {
 	ns, err := netns.GetFromPath(fmt.Sprintf("/proc/%d/ns/net", pid))
 	if err != nil {
 		return fmt.Errorf("open the container's network namespace: %w", err)
 	}
 	defer ns.Close()
-	attrs := netlink.NewLinkAttrs()
-	attrs.Name = vethName(id)
-	attrs.MasterIndex = br.Attrs().Index
-	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(ns))}
-	if err := netlink.LinkAdd(veth); err != nil {
-		return fmt.Errorf("create veth %s: %w", attrs.Name, err)
+	if err := addVeth(vethName(id), bridge, int(ns)); err != nil {
+		return fmt.Errorf("create veth %s: %w", vethName(id), err)
 	}
-	host, err := netlink.LinkByName(attrs.Name)
-	if err == nil {
-		err = netlink.LinkSetHairpin(host, true) // a container reaches its own published ports
-	}
-	if err == nil {
-		err = netlink.LinkSetUp(host)
-	}
-	if err != nil {
-		return fmt.Errorf("veth %s: %w", attrs.Name, err)
-	}
-	h, err := netlink.NewHandleAt(ns)
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("enter the container's network namespace: %w", err)
 	}

@@ -56,8 +56,28 @@ func (f family) addr(ip net.IP) []byte {
 	return ip.To16()
 }
 
+// nftConn is the nftables connection of one setup, teardown or prune,
+// made on first use: a setup without ports, once the tables are made,
+// needs none.
+type nftConn struct{ conn *nftables.Conn }
+
+func (n *nftConn) get() (*nftables.Conn, error) {
+	if n.conn == nil {
+		conn, err := nftables.New()
+		if err != nil {
+			return nil, fmt.Errorf("nftables: %w", err)
+		}
+		n.conn = conn
+	}
+	return n.conn, nil
+}
+
 // ensureTables makes the tables and their fixed rules once.
-func (c Config) ensureTables(conn *nftables.Conn) error {
+func (c Config) ensureTables(nft *nftConn) error {
+	conn, err := nft.get()
+	if err != nil {
+		return err
+	}
 	for _, f := range c.families() {
 		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
 			continue
@@ -110,7 +130,11 @@ func (c Config) addTable(conn *nftables.Conn, f family) {
 }
 
 // deleteTables drops the tables (prune).
-func (c Config) deleteTables(conn *nftables.Conn) error {
+func (c Config) deleteTables(nft *nftConn) error {
+	conn, err := nft.get()
+	if err != nil {
+		return err
+	}
 	n := 0
 	for _, f := range c.families() {
 		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
@@ -141,7 +165,14 @@ type Port struct {
 // publish adds the DNAT rules of a container's ports, tagged with its id:
 // a port on every address in both families, one on a host address in its
 // own. ips are the container's addresses, in the families' order.
-func (c Config) publish(conn *nftables.Conn, id string, ips []net.IP, ports []Port) error {
+func (c Config) publish(nft *nftConn, id string, ips []net.IP, ports []Port) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	conn, err := nft.get()
+	if err != nil {
+		return err
+	}
 	for i, f := range c.families() {
 		for _, p := range ports {
 			e, ok := f.dnat(p, ips[i])
@@ -149,9 +180,6 @@ func (c Config) publish(conn *nftables.Conn, id string, ips []net.IP, ports []Po
 				conn.AddRule(&nftables.Rule{Table: f.table, Chain: f.hostports(), Exprs: e, UserData: []byte(id)})
 			}
 		}
-	}
-	if len(ports) == 0 {
-		return nil
 	}
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("publish ports: %w", err)
@@ -186,7 +214,11 @@ func (f family) dnat(p Port, to net.IP) ([]expr.Any, bool) {
 }
 
 // unpublish deletes the rules tagged with the ids.
-func (c Config) unpublish(conn *nftables.Conn, ids map[string]bool) error {
+func (c Config) unpublish(nft *nftConn, ids map[string]bool) error {
+	conn, err := nft.get()
+	if err != nil {
+		return err
+	}
 	n := 0
 	for _, f := range c.families() {
 		rules, err := conn.GetRules(f.table, f.hostports())
