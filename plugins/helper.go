@@ -31,7 +31,7 @@ func RunHelper(name string, args []string, builtin []Builtin) int {
 	if err != nil {
 		hello.Error = err.Error()
 	} else {
-		hello.Count = host.Len()
+		hello.Count, hello.Early = host.Len(), host.TakesPostClone()
 	}
 	b, _ = json.Marshal(hello)
 	if _, werr := conn.Write(append(b, '\n')); werr != nil || err != nil {

@@ -308,6 +308,17 @@ func sdkState(st core.State) sdk.State {
 	return sdk.State{ID: st.ID, Pid: st.Pid, Spec: toSDK(&st.Spec, st.Rootfs), Namespaces: st.Namespaces, Cgroups: st.Cgroups}
 }
 
+// TakesPostClone reports whether a plugin takes PostClone: a builtin that
+// implements PostCloner.
+func (h *Host) TakesPostClone() bool {
+	for _, m := range h.plugins {
+		if _, ok := m.hooks.(PostCloner); ok && m.builtin {
+			return true
+		}
+	}
+	return false
+}
+
 // PostClone tells the builtins that take it (PostCloner) of the init
 // before its mounts.
 func (h *Host) PostClone(_ context.Context, st core.State) {

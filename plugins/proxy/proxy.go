@@ -11,11 +11,11 @@
 //	starts it with the plugin flags     -->
 //	                                    <--  {"op":"loading"} at once
 //	                                         loads the plugins
-//	                                    <--  {"ok":true,"count":N} or {"error":...}
+//	                                    <--  {"ok":true,"count":N,"early":B} or {"error":...}
 //	{"id":1,"op":"preclone","spec":{}}  -->  Host.PreClone
 //	{"id":1,"op":"cancel"}              -->  (on ^C: cancels the call's context)
 //	                                    <--  {"id":1,"spec":{...}} or {"id":1,"error":...,"invalid":true}
-//	{"op":"postclone","state":{}}       -->  Host.PostClone (no answer)
+//	{"op":"postclone","state":{}}       -->  Host.PostClone (no answer; sent only if early)
 //	{"id":2,"op":"postmount",...}       -->  Host.PostMount
 //	                                    <--  {"id":2} or {"id":2,"error":...}
 //	{"op":"poststop",...}               -->  Host.PostStop (answered at once)
@@ -74,6 +74,7 @@ type Message struct {
 	Stop    *core.StopState `json:"stop,omitempty"`
 	OK      bool            `json:"ok,omitempty"`
 	Count   int             `json:"count,omitempty"`
+	Early   bool            `json:"early,omitempty"` // hello: some plugin takes postclone
 	Error   string          `json:"error,omitempty"`
 	Invalid bool            `json:"invalid,omitempty"` // the error is bad input (a refused edit)
 	Text    string          `json:"text,omitempty"`    // report
@@ -87,6 +88,7 @@ type Client struct {
 	mu    sync.Mutex // one call at a time, as mydocker makes them
 	next  int
 	count int
+	early bool // a plugin takes postclone: without one, it is not sent
 }
 
 var (
@@ -166,7 +168,7 @@ func StartPath(path string, args []string, answerWithin time.Duration) (*Client,
 		c.Close()
 		return nil, err
 	}
-	c.count = hello.Count
+	c.count, c.early = hello.Count, hello.Early
 	return c, nil
 }
 
@@ -250,8 +252,13 @@ func (c *Client) PostMount(ctx context.Context, st core.State) error {
 
 // PostClone tells the helper of the init before its mounts, for the
 // builtin hooks that begin their post-mount work there (plugins.PostCloner);
-// no answer is awaited: PostMount's carries their errors.
+// no answer is awaited: PostMount's carries their errors. Unless the
+// helper said it has such hooks, nothing is sent (a line more would wake
+// the helper for nothing on every run).
 func (c *Client) PostClone(ctx context.Context, st core.State) {
+	if !c.early {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.next++
