@@ -91,6 +91,7 @@ func (m *managed) start() error {
 		Logger:           l.forGoPlugin(),
 		SyncStdout:       l.writer(m.name),
 		SyncStderr:       l.writer(m.name),
+		GRPCDialOptions:  sdk.GRPCDialOptions,
 	})
 	hooks, err := dispense(client)
 	if err != nil {

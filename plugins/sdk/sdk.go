@@ -161,6 +161,26 @@ var Log = hclog.New(&hclog.LoggerOptions{
 	JSONFormat: true,
 })
 
+// serverOptions: calls on a standing worker, and a fixed flow-control
+// window (see GRPCDialOptions).
+var serverOptions = []grpc.ServerOption{
+	grpc.NumStreamWorkers(1),
+	grpc.InitialWindowSize(grpcWindow), grpc.InitialConnWindowSize(grpcWindow),
+}
+
+// GRPCDialOptions are mydocker's side of every plugin connection. A fixed
+// flow-control window turns off gRPC's bandwidth estimation, which
+// answers each call's first data frame with a PING and its ACK: two
+// frames more each way, and a wake-up more of both processes, per hook
+// call (counted with strace: 16 system calls a call in the plugin, 11
+// without). Hook messages are a few kilobytes; the window is far larger.
+var GRPCDialOptions = []grpc.DialOption{
+	grpc.WithInitialWindowSize(grpcWindow), grpc.WithInitialConnWindowSize(grpcWindow),
+}
+
+// grpcWindow is the flow-control window of plugin connections.
+const grpcWindow = 1 << 20
+
 // Serve runs the plugin until mydocker ends it. Started by hand (not by
 // mydocker) it prints that it is a plugin and exits 1.
 //
@@ -177,7 +197,7 @@ func Serve(h Hooks) {
 		HandshakeConfig: Handshake,
 		Plugins:         PluginSet(h),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			return grpc.NewServer(append(opts, grpc.NumStreamWorkers(1))...)
+			return grpc.NewServer(append(opts, serverOptions...)...)
 		},
 		Logger: Log,
 	})
