@@ -258,6 +258,14 @@ func (c *cmd) delete(args []string) error {
 		return fmt.Errorf("cannot delete container %s that is not stopped: running", id)
 	}
 	cfg, cfgErr := readConfig(ct.OCI.Bundle)
+	return c.remove(id, ct, cfg, cfgErr)
+}
+
+// remove deletes container id (ct): its process if it still runs, its
+// cgroup, its record, then its poststop hooks and plugins. cfg is its
+// bundle's config, unless reading it failed (cfgErr): then only the
+// process and the record go.
+func (c *cmd) remove(id string, ct *store.Container, cfg *specs.Spec, cfgErr error) error {
 	if ct.Status != store.Exited {
 		_ = signalPid(ct.Pid, ct, syscall.SIGKILL)
 		if cfgErr == nil {

@@ -39,26 +39,27 @@ func (c *cmd) create(args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.doCreate(id, f)
+	_, _, err = c.doCreate(id, f)
 	return err
 }
 
-// doCreate makes container id from its bundle, and records it.
-func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error) {
+// doCreate makes container id from its bundle, and records it. It returns
+// the record and the bundle's config (run goes on with both).
+func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, _ *specs.Spec, retErr error) {
 	if err := store.ValidateName(id); err != nil && !(len(id) == 64 && key(id) == id) {
-		return nil, fmt.Errorf("invalid container id %q", id)
+		return nil, nil, fmt.Errorf("invalid container id %q", id)
 	}
 	bundle, err := filepath.Abs(f.bundle)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfgp, err := readConfig(bundle)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := *cfgp
 	if _, err := c.st.Get(key(id)); err == nil {
-		return nil, fmt.Errorf("container %s already exists", id)
+		return nil, nil, fmt.Errorf("container %s already exists", id)
 	}
 	rec := &store.Record{ID: key(id), Created: time.Now().UTC(),
 		Spec: core.Spec{ID: key(id), Args: cfg.Process.Args, Hostname: cfg.Hostname, Env: cfg.Process.Env},
@@ -66,32 +67,29 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error)
 	if key(id) != id {
 		rec.Name = id
 	}
+	rec.OCI.Fifo = filepath.Join(c.st.Dir(rec.ID), "exec.fifo") // made next: recorded at once
 	if err := c.st.Create(rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() {
 		if retErr != nil {
 			c.st.Remove(rec.ID)
 		}
 	}()
-	rec.OCI.Fifo = filepath.Join(c.st.Dir(rec.ID), "exec.fifo")
 	if err := unix.Mkfifo(rec.OCI.Fifo, 0o600); err != nil {
-		return nil, fmt.Errorf("make the start fifo: %w", err)
-	}
-	if err := c.st.Save(rec); err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("make the start fifo: %w", err)
 	}
 	if err := checkHooks(cfg.Hooks); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plugins, stop, err := c.hooks(&cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer stop()
 	if plugins != nil {
 		if err := preClone(context.Background(), plugins, rec.ID, bundle, &cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	opts := core.CreateOptions{ID: rec.ID, Bundle: bundle, Config: &cfg, Fifo: rec.OCI.Fifo,
@@ -116,19 +114,19 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, retErr error)
 	}
 	pid, err := c.rt.Create(context.Background(), opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	start, _ := core.ProcStartTime(pid)
 	rec.Pid, rec.PidStart = pid, start
 	if err := c.st.Save(rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if f.pidFile != "" {
 		if err := writePidFile(f.pidFile, pid); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return rec, nil
+	return rec, &cfg, nil
 }
 
 // writePidFile writes pid whole: a temporary file renamed into place.
@@ -152,17 +150,24 @@ func (c *cmd) start(args []string) error {
 	if ct.Status != store.Created {
 		return fmt.Errorf("cannot start a container that is %s", ociStatus(ct))
 	}
-	if err := core.StartCreated(ct.OCI.Fifo, func() bool { return core.ProcAlive(ct.Pid, ct.PidStart) }); err != nil {
+	cfg, _ := readConfig(ct.OCI.Bundle) // for its poststart hooks only
+	return c.startCreated(id, &ct.Record, cfg)
+}
+
+// startCreated lets the created container id (rec) run its process, runs
+// the config's poststart hooks, and records the start.
+func (c *cmd) startCreated(id string, rec *store.Record, cfg *specs.Spec) error {
+	if err := core.StartCreated(rec.OCI.Fifo, func() bool { return core.ProcAlive(rec.Pid, rec.PidStart) }); err != nil {
 		return err
 	}
-	ct.Started = time.Now().UTC()
-	if cfg, err := readConfig(ct.OCI.Bundle); err == nil && cfg.Hooks != nil {
-		st := hookState(id, ct.OCI.Bundle, ct.Pid, specs.StateRunning, ct.OCI.Annotations)
+	rec.Started = time.Now().UTC()
+	if cfg != nil && cfg.Hooks != nil {
+		st := hookState(id, rec.OCI.Bundle, rec.Pid, specs.StateRunning, rec.OCI.Annotations)
 		if err := runHooks("poststart", cfg.Hooks.Poststart, st); err != nil {
 			c.log.errorf("%v", err) // the spec: a warning, the container runs on
 		}
 	}
-	return c.st.Save(&ct.Record)
+	return c.st.Save(rec)
 }
 
 // run is create, start and, unless --detach, wait: this process is the
@@ -176,11 +181,13 @@ func (c *cmd) run(args []string) error {
 	if err != nil {
 		return err
 	}
-	rec, err := c.doCreate(id, f)
+	// The record and the config go on from create: read again, they
+	// were a millisecond of each run.
+	rec, cfg, err := c.doCreate(id, f)
 	if err != nil {
 		return err
 	}
-	if err := c.start([]string{id}); err != nil {
+	if err := c.startCreated(id, rec, cfg); err != nil {
 		return err
 	}
 	if f.detach {
@@ -193,9 +200,8 @@ func (c *cmd) run(args []string) error {
 			break
 		}
 	}
-	ct, _ := c.get(id)
-	if ct != nil {
-		c.delete([]string{"--force", id})
+	if ct, err := c.get(id); err == nil { // unless another process deleted it
+		c.remove(id, ct, cfg, nil)
 	}
 	if ws.Signaled() {
 		return exitStatus(128 + int(ws.Signal()))
