@@ -2,8 +2,9 @@
 // puts a container on a Linux bridge (mydocker0) with an address of its
 // own, NAT to the outside, and -p ports published on the host, as docker's
 // default network does. It runs in the plugin binary mydocker-net
-// (plugins/cmd/mydocker-net): setup at post-mount, from the host side, while
-// the container's init waits; teardown at post-stop.
+// (plugins/cmd/mydocker-net): setup from the host side, begun as soon as the
+// container's init is cloned (post-clone) and awaited at post-mount, where
+// the init waits; teardown at post-stop.
 //
 // What it makes on the host, all named mydocker's:
 //
