@@ -18,6 +18,10 @@
 //     finish arguments (mydocker's post-stop hooks and --rm) as its last act.
 // The container's PID 1 has the monitor as parent and a parent-death
 // SIGKILL: a monitor killed with SIGKILL takes its container with it.
+// SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the monitor (a shutdown, a
+// kill of the wrong pid) are passed on to the container's PID 1, and the
+// monitor goes on: when the container ends, its exit is recorded and its
+// cgroup removed as for any end.
 // Messages and file names are in protocol.h.
 
 #define _GNU_SOURCE
@@ -56,6 +60,17 @@ struct stream {
 };
 
 static int logfd = -1;
+static volatile int initpidfd = -1; // the container's init, once cloned
+
+// forward passes a signal the monitor got on to the container's PID 1,
+// through its pidfd: once it is reaped, its pid may be another process's.
+static void forward(int sig)
+{
+	int saved = errno;
+	if (initpidfd >= 0)
+		syscall(SYS_pidfd_send_signal, initpidfd, sig, NULL, 0);
+	errno = saved;
+}
 static long logsize;
 static char logpath[4096], oldpath[4096];
 
@@ -330,6 +345,11 @@ __attribute__((constructor)) static void mydocker_monitor(int argc, char **argv,
 	}
 	pid = clone_init(cfg.flags, in[0], out[1], err[1]);
 	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	initpidfd = pidfd;
+	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0, sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT }; i < 4; i++)
+		sigaction(sigs[i], &sa, NULL);
 	if (pidfd < 0) {
 		reply(ctl, MON_ERROR, 0, errno);
 		_exit(1);

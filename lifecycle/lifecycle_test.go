@@ -383,3 +383,31 @@ func TestLastLines(t *testing.T) {
 		}
 	}
 }
+
+// A monitor sent SIGTERM (a shutdown, a kill of the wrong pid) passes it
+// on to the container's PID 1 and goes on: the container's own exit is
+// recorded and its cgroup removed, as for any end.
+func TestMonitorForwardsTerm(t *testing.T) {
+	m := newManager(t)
+	s := spec("sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done")
+	c := runDetached(t, m, "termed", s)
+	time.Sleep(200 * time.Millisecond) // the trap is set
+	if err := syscall.Kill(c.Monitor, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var now *store.Container
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if now, _ = m.Store.Resolve("termed"); now.Status == store.Exited {
+			break
+		}
+	}
+	if now.Status != store.Exited || now.Lost != "" || now.Exit == nil || now.Exit.ExitCode != 3 {
+		t.Fatalf("after SIGTERM to the monitor: %s %q %+v, want exited 3 by the container's own trap", now.Status, now.Lost, now.Exit)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if dirs, _ := filepath.Glob("/sys/fs/cgroup/*/mydocker/" + c.ID); len(dirs) == 0 {
+			return
+		}
+	}
+	t.Errorf("cgroup left after the container ended")
+}
