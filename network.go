@@ -89,17 +89,17 @@ type pluginsReport struct {
 }
 
 func (p pluginsReport) Report(w io.Writer) {
-	net := p.network()
+	bundled := p.network()
 	if p.host.Len() > 0 {
 		p.host.Report(w)
 	}
-	if net != nil {
+	if bundled != nil {
 		if p.host.Len() > 0 {
 			fmt.Fprintln(w)
 		}
-		net.Report(w)
+		bundled.Report(w)
 	}
-	if p.host.Len() == 0 && net == nil {
+	if p.host.Len() == 0 && bundled == nil {
 		fmt.Fprintln(w, proxy.NoPlugins)
 	}
 }

@@ -308,26 +308,28 @@ func sdkState(st core.State) sdk.State {
 	return sdk.State{ID: st.ID, Pid: st.Pid, Spec: toSDK(&st.Spec, st.Rootfs), Namespaces: st.Namespaces, Cgroups: st.Cgroups}
 }
 
-// TakesPostClone reports whether a plugin takes PostClone: a builtin that
-// implements PostCloner.
-func (h *Host) TakesPostClone() bool {
+// postCloners are the plugins that take PostClone: builtins that
+// implement PostCloner.
+func (h *Host) postCloners() []PostCloner {
+	var out []PostCloner
 	for _, m := range h.plugins {
-		if _, ok := m.hooks.(PostCloner); ok && m.builtin {
-			return true
+		if pc, ok := m.hooks.(PostCloner); ok && m.builtin {
+			out = append(out, pc)
 		}
 	}
-	return false
+	return out
 }
+
+// TakesPostClone reports whether a plugin takes PostClone.
+func (h *Host) TakesPostClone() bool { return len(h.postCloners()) > 0 }
 
 // PostClone tells the builtins that take it (PostCloner) of the init
 // before its mounts.
 func (h *Host) PostClone(_ context.Context, st core.State) {
 	state := sdkState(st)
-	for _, m := range h.plugins {
-		if pc, ok := m.hooks.(PostCloner); ok && m.builtin {
-			s := state
-			pc.PostClone(&s)
-		}
+	for _, pc := range h.postCloners() {
+		s := state // each its own copy
+		pc.PostClone(&s)
 	}
 }
 
