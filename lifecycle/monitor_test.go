@@ -42,17 +42,20 @@ func TestMonitorKilled(t *testing.T) {
 // recorded and its cgroup removed, as for any end.
 func TestMonitorForwardsTerm(t *testing.T) {
 	m := newManager(t)
-	s := spec("sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done")
+	s := spec("sh", "-c", "trap 'exit 3' TERM; echo trapped; while :; do sleep 0.05; done")
 	c := runDetached(t, m, "termed", s)
-	time.Sleep(200 * time.Millisecond) // the trap is set
+	waitLog(t, m, "termed", "trapped\n")
 	if err := syscall.Kill(c.Monitor, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	var now *store.Container
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if now, _ = m.Store.Resolve("termed"); now.Status == store.Exited {
-			break
-		}
+	// Wait, as `mydocker wait` does, for the exit record: a container
+	// whose PID 1 is gone is exited a moment before its monitor has
+	// written how it ended.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	now, err := m.Wait(ctx, "termed")
+	if err != nil {
+		t.Fatal(err)
 	}
 	if now.Status != store.Exited || now.Lost != "" || now.Exit == nil || now.Exit.ExitCode != 3 {
 		t.Fatalf("after SIGTERM to the monitor: %s %q %+v, want exited 3 by the container's own trap", now.Status, now.Lost, now.Exit)
