@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "role.h"
 
 struct entry {
 	char *msg; // the REGISTER message: kind, id, NUL, parents, each NUL-ended
@@ -144,15 +145,13 @@ static int handle(int sock)
 	return 0;
 }
 
-__attribute__((constructor)) static void mydocker_guard(int argc, char **argv, char **envp)
+__attribute__((constructor)) static void mydocker_guard(void)
 {
-	(void)envp;
-	const char *env = getenv(GUARDFD_ENV);
-	if (!env || argc < 2 || strcmp(argv[1], "guard") != 0)
+	int sock = started_as(GUARDFD_ENV, "guard");
+	if (sock < 0)
 		return;
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
-	int sock = atoi(env);
 	for (;;) {
 		// The socket, and the pidfds of containers still running: one
 		// whose PID 1 exited is closed, so an idle poll stays idle.

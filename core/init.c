@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "role.h"
 #include "init.h"
 
 struct msg {
@@ -415,13 +416,10 @@ static int run_step(uint32_t i, struct step *s)
 	}
 }
 
-__attribute__((constructor)) static void mydocker_init(int argc, char **argv, char **envp)
+__attribute__((constructor)) static void mydocker_init(void)
 {
-	(void)envp;
-	const char *fd = getenv(INITFD_ENV);
-	if (!fd || argc < 2 || strcmp(argv[1], "init") != 0)
+	if ((syncfd = started_as(INITFD_ENV, "init")) < 0)
 		return; // not a container init: let the Go program start
-	syncfd = atoi(fd);
 	umask(0); // device nodes and directories get exactly the modes planned
 
 	uint32_t len, n;

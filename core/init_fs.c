@@ -13,6 +13,10 @@
 
 #include "init.h"
 
+#ifndef MOVE_MOUNT_F_EMPTY_PATH // glibc's sys/mount.h has it, musl's not
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004 // linux/mount.h
+#endif
+
 static const char *nullable(const char *s)
 {
 	return *s ? s : NULL;

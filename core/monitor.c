@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "role.h"
 
 extern char **environ;
 
@@ -307,13 +308,11 @@ static int serve(int ctl, int pidfd, struct stream *st, long logmax)
 	}
 }
 
-__attribute__((constructor)) static void mydocker_monitor(int argc, char **argv, char **envp)
+__attribute__((constructor)) static void mydocker_monitor(void)
 {
-	(void)envp;
-	const char *env = getenv(MONITORFD_ENV);
-	if (!env || argc < 2 || strcmp(argv[1], "monitor") != 0)
+	int ctl = started_as(MONITORFD_ENV, "monitor");
+	if (ctl < 0)
 		return;
-	int ctl = atoi(env);
 	// Detach: the caller reaps the first process at once; the second is
 	// nobody's child but the host's init (or a subreaper's).
 	pid_t pid = fork();
