@@ -59,8 +59,9 @@ func planCgroupV1(mounts map[string]string, group, id string, cfg cgroupConfig) 
 		}
 	}
 	if cfg.every {
+		known := v1Controllers()
 		for ctrl, mnt := range mounts {
-			if _, ok := c.dirs[ctrl]; !ok && (strings.HasPrefix(ctrl, "name=") || knownController(ctrl)) {
+			if _, ok := c.dirs[ctrl]; !ok && (strings.HasPrefix(ctrl, "name=") || known[ctrl]) {
 				parent := filepath.Join(mnt, group)
 				if !slices.Contains(c.parents, parent) {
 					c.dirs[ctrl], c.parents = filepath.Join(parent, id), append(c.parents, parent)
@@ -106,16 +107,17 @@ func inheritCpuset(dir string) error {
 	return nil
 }
 
-// knownController reports whether name is a v1 controller of this kernel
-// (/proc/cgroups), not a mount option that cgroupV1Mounts also maps.
-func knownController(name string) bool {
+// v1Controllers returns the controllers of this kernel (/proc/cgroups), to
+// tell them from the mount options that cgroupV1Mounts also maps.
+func v1Controllers() map[string]bool {
 	b, _ := os.ReadFile("/proc/cgroups")
+	known := map[string]bool{}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && f[0] == name {
-			return true
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			known[f[0]] = true
 		}
 	}
-	return false
+	return known
 }
 
 // newCgroupV1 plans and creates.
