@@ -16,6 +16,12 @@ import (
 // fd00:2::2.
 func bridgeScript(t *testing.T, script string) string {
 	t.Helper()
+	return netnsScript(t, append(os.Environ(), "MD="+os.Args[0], "MYDOCKER_TEST_MAIN=1"), script)
+}
+
+// netnsScript is bridgeScript with the environment env (which names $MD).
+func netnsScript(t *testing.T, env []string, script string) string {
+	t.Helper()
 	prelude := `
 set -u
 ip link set lo up
@@ -36,8 +42,7 @@ before=$(baseline)
 `
 	root := t.TempDir()
 	cmd := exec.Command("unshare", "--net", "bash", "-c", prelude+script)
-	cmd.Env = append(os.Environ(), "MD="+os.Args[0], "MYDOCKER_TEST_MAIN=1", "ROOT="+root,
-		"R="+testrootfs.Busybox(t), "MYDOCKER_BRIDGE_STATE="+root+"/bridge")
+	cmd.Env = append(env, "ROOT="+root, "R="+testrootfs.Busybox(t), "MYDOCKER_BRIDGE_STATE="+root+"/bridge")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("script: %v\n%s", err, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,16 +16,30 @@ import (
 // test (glibc): this builds it the README's way and runs, through it, each
 // of the C entry points its re-executions take (the init of run, of run -d
 // and of exec, the guard, the monitor), with the security steps checked
-// from inside, one-shot and from a piped script.
+// from inside, one-shot and from a piped script; then its helpers, found
+// next to it as users have them: the plugin host with an example plugin,
+// and the bridge network in a network namespace made for the test.
 func TestReleaseBinary(t *testing.T) {
 	requireRoot(t)
 	dir := t.TempDir()
 	if out, err := exec.Command("bash", "build.sh", dir).CombinedOutput(); err != nil {
 		t.Fatalf("build.sh: %v\n%s", err, out)
 	}
+	naming := filepath.Join(dir, "naming")
+	if out, err := exec.Command("go", "build", "-o", naming, "./plugins/examples/naming").CombinedOutput(); err != nil {
+		t.Fatalf("build the naming plugin: %v\n%s", err, out)
+	}
+	// Not the helpers TestMain built: the ones next to the binary.
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "MYDOCKER_PLUGIN_HOST" && k != "MYDOCKER_NET_PLUGIN" && k != "MYDOCKER_IMAGE_HELPER" {
+			env = append(env, kv)
+		}
+	}
 	bin, root, rootfs := filepath.Join(dir, "mydocker"), t.TempDir(), testrootfs.Busybox(t)
 	release := func(stdin string, args ...string) (int, string, string) {
 		cmd := exec.Command(bin, append([]string{"--root", root}, args...)...)
+		cmd.Env = env
 		var out, errb bytes.Buffer
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
 		_ = cmd.Run()
@@ -48,6 +63,7 @@ func TestReleaseBinary(t *testing.T) {
 		{"stop", "", []string{"stop", "-t", "0", "box"}, 0, "box\n"},
 		{"ps -a", "", []string{"ps", "-a"}, 0, "~ box .* Exited \\(137\\) "},
 		{"rm", "", []string{"rm", "box"}, 0, "box\n"},
+		{"plugin", "", []string{"--plugin", naming, "run", "--rm", "--rootfs", rootfs, "hostname"}, 0, "~^box-[0-9a-f]{6}\n$"},
 		{"script", strings.ReplaceAll("run --rm --rootfs R echo one\nrun --rm --rootfs R sh -c 'exit 4'\nrun --rm --rootfs R echo two\n", "R", rootfs), nil, 0, "one\ntwo\n"},
 	}
 	for _, tc := range tests {
@@ -59,6 +75,14 @@ func TestReleaseBinary(t *testing.T) {
 		if status != tc.status || !ok {
 			t.Errorf("%s: %d %q (stderr %q), want %d %q", tc.name, status, out, errs, tc.status, tc.stdout)
 		}
+	}
+	got := netnsScript(t, append(env, "MD="+bin), `
+md run --rm --network bridge --rootfs $R ping -c1 -W5 192.0.2.2 >/dev/null && echo "outside: reached through NAT"
+md network prune >/dev/null && [ "$before" = "$(baseline)" ] && echo "baseline restored"
+`)
+	// (After the notice the first use of bridge prints on stderr.)
+	if !strings.HasSuffix(got, "\noutside: reached through NAT\nbaseline restored\n") {
+		t.Errorf("the bridge network through the release build:\n%s", got)
 	}
 	if left, _ := filepath.Glob(filepath.Join(root, "containers", "[0-9a-f]*")); len(left) != 0 {
 		t.Errorf("left in the store: %v", left)
