@@ -1,9 +1,7 @@
 package core
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,24 +37,6 @@ var nsFlags = map[specs.LinuxNamespaceType]uintptr{
 	specs.MountNamespace: unix.CLONE_NEWNS, specs.IPCNamespace: unix.CLONE_NEWIPC,
 	specs.UTSNamespace: unix.CLONE_NEWUTS, specs.CgroupNamespace: unix.CLONE_NEWCGROUP,
 	specs.UserNamespace: unix.CLONE_NEWUSER, specs.TimeNamespace: unix.CLONE_NEWTIME,
-}
-
-// ReadBundleConfig reads an OCI bundle's config.json, which must have a
-// process.
-func ReadBundleConfig(bundle string) (*specs.Spec, error) {
-	path := filepath.Join(bundle, "config.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read the bundle's config: %w", err)
-	}
-	var cfg specs.Spec
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	if cfg.Process == nil {
-		return nil, fmt.Errorf("parse %s: no process", path)
-	}
-	return &cfg, nil
 }
 
 // planOCI checks cfg and works out the container; nothing is made.
