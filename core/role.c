@@ -17,7 +17,7 @@ int started_as(const char *env, const char *word)
 	const char *val = getenv(env);
 	if (!val)
 		return -1;
-	char buf[64];
+	char buf[256];
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
