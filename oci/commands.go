@@ -150,7 +150,7 @@ func ociStatus(ct *store.Container) string {
 		}
 		return "created"
 	case store.Running:
-		if cfg, err := readConfig(ct.OCI.Bundle); err == nil && core.OCIPaused(ct.ID, cfg) {
+		if cfg, err := core.ReadBundleConfig(ct.OCI.Bundle); err == nil && core.OCIPaused(ct.ID, cfg) {
 			return "paused"
 		}
 		return "running"
@@ -257,7 +257,7 @@ func (c *cmd) delete(args []string) error {
 	if ct.Status == store.Running && !*force {
 		return fmt.Errorf("cannot delete container %s that is not stopped: running", id)
 	}
-	cfg, cfgErr := readConfig(ct.OCI.Bundle)
+	cfg, cfgErr := core.ReadBundleConfig(ct.OCI.Bundle)
 	return c.remove(id, ct, cfg, cfgErr)
 }
 

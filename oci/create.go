@@ -53,7 +53,7 @@ func (c *cmd) doCreate(id string, f createFlags) (_ *store.Record, _ *specs.Spec
 	if err != nil {
 		return nil, nil, err
 	}
-	cfgp, err := readConfig(bundle)
+	cfgp, err := core.ReadBundleConfig(bundle)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +150,7 @@ func (c *cmd) start(args []string) error {
 	if ct.Status != store.Created {
 		return fmt.Errorf("cannot start a container that is %s", ociStatus(ct))
 	}
-	cfg, _ := readConfig(ct.OCI.Bundle) // for its poststart hooks only
+	cfg, _ := core.ReadBundleConfig(ct.OCI.Bundle) // for its poststart hooks only
 	return c.startCreated(id, &ct.Record, cfg)
 }
 
@@ -201,7 +201,10 @@ func (c *cmd) run(args []string) error {
 		}
 	}
 	if ct, err := c.get(id); err == nil { // unless another process deleted it
-		c.remove(id, ct, cfg, nil)
+		if err := c.remove(id, ct, cfg, nil); err != nil {
+			// Said, as delete would; the status stays the container's.
+			c.log.errorf("delete %s: %v", id, err)
+		}
 	}
 	if ws.Signaled() {
 		return exitStatus(128 + int(ws.Signal()))

@@ -48,7 +48,7 @@ func (c *cmd) exec(args []string) error {
 	if ct.Status != store.Running {
 		return fmt.Errorf("cannot exec in a container that is %s", ociStatus(ct))
 	}
-	cfg, err := readConfig(ct.OCI.Bundle)
+	cfg, err := core.ReadBundleConfig(ct.OCI.Bundle)
 	if err != nil {
 		return err
 	}
@@ -110,12 +110,9 @@ func (c *cmd) getWithConfig(id string) (*store.Container, *specs.Spec, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := readConfig(ct.OCI.Bundle)
+	cfg, err := core.ReadBundleConfig(ct.OCI.Bundle)
 	return ct, cfg, err
 }
-
-// readConfig reads a bundle's config.json.
-func readConfig(bundle string) (*specs.Spec, error) { return core.ReadBundleConfig(bundle) }
 
 // pause and resume freeze and thaw every process of a running container.
 func (c *cmd) pause(args []string) error  { return c.freeze("pause", args, true) }
