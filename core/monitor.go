@@ -122,14 +122,15 @@ func (r *Runtime) startDetached(ctx context.Context, c *container, d Detached, s
 		return none, err
 	}
 	defer func() { m.finish(retErr == nil) }()
-	// The cgroup is made while the monitor clones the init (which waits
-	// for its step list): the monitor's first process is executing (Start
-	// returned) and has its configuration, so the monitor will remove it
-	// whatever happens to this process.
-	cgroupDone := make(chan error, 1)
-	go func() { cgroupDone <- c.createCgroup() }()
+	// The cgroup is made here while the monitor, on the other CPU, clones
+	// the init (which waits for its step list): the monitor's first
+	// process is executing (Start returned) and has its configuration, so
+	// the monitor will remove the cgroup whatever happens to this process.
+	// (Made on another goroutine, it waited behind this one's blocking
+	// read: with both Ps in system calls, for up to the whole clone.)
+	cgroupErr := c.createCgroup()
 	pid, monitor, err := m.waitPid()
-	if cgroupErr := <-cgroupDone; err == nil {
+	if err == nil {
 		err = cgroupErr
 	}
 	if err != nil {
@@ -181,7 +182,19 @@ func monitorConfig(c *container, d Detached) ([]byte, error) {
 // monitorConn is this process's end of the talk with a starting monitor.
 type monitorConn struct {
 	ctl   *os.File
-	pidfd int // the init's, once known; -1 before
+	pidfd int       // the init's, once known; -1 before
+	first *exec.Cmd // the monitor's first process, until reaped
+}
+
+// reap waits for the monitor's first process, which only starts the
+// monitor and exits: by the time the monitor has answered, it has. (A
+// goroutine waiting for it held a thread, and a P, in a system call
+// through every detached start.)
+func (m *monitorConn) reap() {
+	if m.first != nil {
+		_ = m.first.Wait()
+		m.first = nil
+	}
 }
 
 // startMonitor executes the monitor with the init's end of the sync socket.
@@ -204,10 +217,8 @@ func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error
 		ours.Close()
 		return nil, fmt.Errorf("start the container monitor: %w", err)
 	}
-	// Its first process only forks the monitor and exits: reaped aside,
-	// while the monitor goes on (its answer on ctl is what we wait for).
-	go func() { _ = cmd.Wait() }()
-	return &monitorConn{ctl: ours, pidfd: -1}, nil
+	// Its first process only starts the monitor and exits (reap).
+	return &monitorConn{ctl: ours, pidfd: -1, first: cmd}, nil
 }
 
 // waitPid returns the init's and the monitor's pids once the monitor has
@@ -215,6 +226,7 @@ func startMonitor(exe string, cfg []byte, initEnd *os.File) (*monitorConn, error
 func (m *monitorConn) waitPid() (int, int, error) {
 	var b [syncMsgSize]byte
 	n, err := m.ctl.Read(b[:])
+	m.reap()
 	if err != nil || n != syncMsgSize {
 		return 0, 0, fmt.Errorf("start the container monitor: it exited (%v)", errors.Join(err, io.ErrUnexpectedEOF))
 	}
@@ -243,6 +255,7 @@ func (m *monitorConn) sendConsole(ptmx *os.File) error {
 // kills the init and waits for the monitor to have recorded its end and
 // removed what it could.
 func (m *monitorConn) finish(started bool) {
+	defer m.reap()
 	if started {
 		_, _ = m.ctl.Write([]byte{monStarted})
 	} else {

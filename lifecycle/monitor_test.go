@@ -2,13 +2,61 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mydocker/mydocker/store"
 )
+
+// A detached start leaves this process no zombie: the monitor's first
+// process is reaped as the monitor answers. The monitor (a clone sharing
+// that process's memory until it exits) leads a session of its own, with
+// the container's PID 1 as its only child. (Its parent is then the host's
+// init, or this test process, a subreaper: hostcheck.)
+func TestMonitorDetached(t *testing.T) {
+	m := newManager(t)
+	for i := range 3 {
+		before := childZombies(t) // monitors of earlier tests, ended: ours by hostcheck's subreaper
+		c := runDetached(t, m, fmt.Sprint("detached", i), spec("sleep", "100"))
+		if zombies := childZombies(t); len(zombies) > len(before) {
+			t.Fatalf("unreaped children after run -d: %v, before it %v", zombies, before)
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.Monitor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// pid (comm) state ppid pgrp session ...
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if f[3] != strconv.Itoa(c.Monitor) {
+			t.Errorf("monitor %d: session %s, not its own", c.Monitor, f[3])
+		}
+		if kids := children(c.Monitor); len(kids) != 1 || kids[0] != strconv.Itoa(c.Pid) {
+			t.Errorf("monitor's children %v, want the init %d", kids, c.Pid)
+		}
+	}
+	for i := range 3 {
+		if _, err := m.Remove(context.Background(), fmt.Sprint("detached", i), true); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// children lists pid's child processes.
+func children(pid int) []string {
+	var out []string
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		out = append(out, strings.Fields(string(b))...)
+	}
+	return out
+}
 
 // A monitor killed with SIGKILL takes its container with it; the record
 // says so, and rm removes what is left (its cgroup).
