@@ -45,18 +45,19 @@ Version: $(pkg-config --modversion libseccomp 2>/dev/null || echo 2)
 Cflags: -I$sysroot/include
 Libs: -L$sysroot/lib -lseccomp
 EOF
-# muslbuild OUT PKG builds a static musl binary: mydocker, and the helpers
+# muslbuild OUT PKG [TAG] builds a static musl binary: mydocker, and the helpers
 # that link core (whose start-up is paid per one-shot command that needs
 # them: mydocker-net starts in 20 ms so, in 30 ms dynamic with glibc).
 muslbuild() {
 	CC=musl-gcc CGO_ENABLED=1 CGO_CFLAGS="-O2 -I$sysroot/include" PKG_CONFIG_LIBDIR=$sysroot \
-		go build -trimpath -tags netgo,osusergo \
+		go build -trimpath -tags "netgo,osusergo${3:+,$3}" \
 		-ldflags '-s -w -linkmode external -extldflags -static' -o "$1" "$2"
 }
 muslbuild "$out/mydocker" .
-# The plugin host: started by mydocker only when plugins are asked for, so
-# that mydocker itself does not link go-plugin, gRPC and protobuf.
-muslbuild "$out/mydocker-plugins" ./plugins/cmd/mydocker-plugins
+# mydocker with the plugin host linked in (build tag plugins): mydocker
+# executes it when plugins are asked for, so that mydocker itself does not
+# link go-plugin, gRPC and protobuf (pluginhost.go).
+muslbuild "$out/mydocker-plugins" . plugins
 # The image helper (pull, login, tag): started by mydocker only for those,
 # so that mydocker itself does not link go-containerregistry, net/http and
 # TLS.

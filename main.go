@@ -62,6 +62,10 @@ func run(args []string) int {
 	if core.IsInit() {
 		return core.Init(os.Stderr)
 	}
+	// mydocker-plugins serving an OCI container's plugins (pluginhost.go).
+	if len(args) > 0 && args[0] == proxy.ServeArg && serveHelper != nil {
+		return serveHelper(args[1:])
+	}
 	// podman, containerd and docker call mydocker as runc (package oci).
 	if oci.IsOCI(args) {
 		rt := &core.Runtime{CacheDir: filepath.Join(store.RootFromEnv(), "cache")}
@@ -77,15 +81,17 @@ func run(args []string) int {
 		printUsage(fs)
 		return 0
 	}
-	host, err := loadPlugins(g)
+	host, err := loadPlugins(g, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mydocker: %v\n", err)
 		return core.ExitRuntimeError
 	}
-	defer host.Close()
 	rt := &core.Runtime{CacheDir: filepath.Join(g.root, "cache")}
-	if host.Len() > 0 {
-		rt.Hooks = host
+	if host != nil {
+		defer host.Close()
+		if host.Len() > 0 {
+			rt.Hooks = host
+		}
 	}
 	finish, err := finishArgs(g)
 	if err != nil {
@@ -149,52 +155,6 @@ func finishArgs(g globals) ([]string, error) {
 		args = append(args, "--debug")
 	}
 	return append(args, finishCommand), nil
-}
-
-// ociPlugins starts the plugins the state root's plugins.json lists, for
-// an OCI container (package oci).
-func ociPlugins(paths []string, hookTimeout string) (core.Hooks, func(), error) {
-	args := []string{}
-	for _, p := range paths {
-		args = append(args, "--plugin", p)
-	}
-	if hookTimeout != "" {
-		d, err := time.ParseDuration(hookTimeout)
-		if err != nil || d <= 0 {
-			return nil, nil, fmt.Errorf("%s: invalid hookTimeout %q", oci.PluginsFile, hookTimeout)
-		}
-		args = append(args, "--hook-timeout", d.String())
-	}
-	c, err := proxy.Start(args, proxy.DefaultStartTimeout)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, c.Close, nil
-}
-
-// loadPlugins starts the plugin host (mydocker-plugins) when plugins are
-// asked for; nil without.
-func loadPlugins(g globals) (*proxy.Client, error) {
-	if g.hookTimeout <= 0 {
-		return nil, fmt.Errorf("--hook-timeout must be positive, not %v", g.hookTimeout)
-	}
-	if g.startTimeout <= 0 {
-		return nil, fmt.Errorf("--plugin-start-timeout must be positive, not %v", g.startTimeout)
-	}
-	if len(g.plugins) == 0 && len(g.pluginDirs) == 0 {
-		return nil, nil
-	}
-	args := []string{"--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String()}
-	for _, p := range g.plugins {
-		args = append(args, "--plugin", p)
-	}
-	for _, d := range g.pluginDirs {
-		args = append(args, "--plugin-dir", d)
-	}
-	if g.debug {
-		args = append(args, "--debug")
-	}
-	return proxy.Start(args, g.startTimeout)
 }
 
 func printUsage(fs *pflag.FlagSet) {

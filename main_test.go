@@ -37,12 +37,12 @@ func TestMain(m *testing.M) {
 	// The helpers are binaries of their own (build.sh puts them next to
 	// mydocker): the plugin host, the image helper, the network plugin.
 	for _, h := range []struct{ name, pkg, env string }{
-		{"mydocker-plugins", "./plugins/cmd/mydocker-plugins", "MYDOCKER_PLUGIN_HOST"},
+		{"mydocker-plugins", ".", "MYDOCKER_PLUGIN_HOST"}, // built with -tags plugins
 		{"mydocker-images", "./image/cmd/mydocker-images", "MYDOCKER_IMAGE_HELPER"},
 		{"mydocker-net", "./plugins/cmd/mydocker-net", "MYDOCKER_NET_PLUGIN"},
 	} {
 		path := filepath.Join(root, h.name)
-		if out, err := exec.Command("go", "build", "-o", path, h.pkg).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-tags", "plugins", "-o", path, h.pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", h.name, err, out)
 			os.Exit(1)
 		}

@@ -84,22 +84,23 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 // pluginsReport is the `plugins` command's answer: the plugins loaded
 // with --plugin, then the bundled network plugin if a run started it.
 type pluginsReport struct {
-	host    *proxy.Client // nil without --plugin
+	host    pluginHost // nil without --plugin
 	network func() *proxy.Client
 }
 
 func (p pluginsReport) Report(w io.Writer) {
 	bundled := p.network()
-	if p.host.Len() > 0 {
+	loaded := p.host != nil && p.host.Len() > 0
+	if loaded {
 		p.host.Report(w)
 	}
 	if bundled != nil {
-		if p.host.Len() > 0 {
+		if loaded {
 			fmt.Fprintln(w)
 		}
 		bundled.Report(w)
 	}
-	if p.host.Len() == 0 && bundled == nil {
+	if !loaded && bundled == nil {
 		fmt.Fprintln(w, proxy.NoPlugins)
 	}
 }

@@ -72,9 +72,7 @@ func TestPluginsCommandAndDir(t *testing.T) {
 	}
 }
 
-// pluginPids lists the children of pid that are plugin processes.
-// pluginPids are the processes named name below pid (the plugins run
-// under mydocker's plugin host, mydocker-plugins).
+// pluginPids are the processes named name below pid.
 func pluginPids(t *testing.T, pid int, name string) []int {
 	var pids []int
 	files, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
@@ -111,8 +109,17 @@ func TestPluginsDieWithMydocker(t *testing.T) {
 				t.Fatalf("plugin process not found under mydocker")
 			}
 			stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pids[0]) + "/stat")
-			if pgrp := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))[2]; pgrp != strconv.Itoa(pids[0]) {
+			fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if pgrp := fields[2]; pgrp != strconv.Itoa(pids[0]) {
 				t.Errorf("plugin shares a process group (%s): it would get the terminal's ^C", pgrp)
+			}
+			// The prompt is the plugins' host (mydocker-plugins, executed
+			// in mydocker's place): no process between it and them.
+			if ppid := fields[1]; ppid != strconv.Itoa(cmd.Process.Pid) {
+				t.Errorf("plugin's parent %s, not the prompt %d", ppid, cmd.Process.Pid)
+			}
+			if exe, _ := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe"); filepath.Base(exe) != "mydocker-plugins" {
+				t.Errorf("the prompt runs %s, not mydocker-plugins", exe)
 			}
 			cmd.Process.Signal(sig)
 			cmd.Wait()

@@ -1,13 +1,16 @@
-// Package proxy is how mydocker reaches its hook plugins without linking
-// go-plugin, gRPC and protobuf: their package initialisation alone took
-// half of every one-shot mydocker's start (about 10 ms of 22 here). The
-// plugin host (package plugins) runs in a helper process of its own,
-// mydocker-plugins, started only when plugins are asked for; this package
-// implements core.Hooks by passing each call to it, one JSON line each
-// way over a socketpair (the helper's fd 3):
+// Package proxy is how a mydocker that does not link go-plugin, gRPC and
+// protobuf (their package initialisation alone took half of every one-shot
+// mydocker's start, about 10 ms of 22 here) reaches hook plugins served by
+// a helper process: mydocker-plugins serve-plugins for an OCI container's
+// plugins, and mydocker-net serve-hooks, the bundled network plugin with
+// its hooks built in. (The prompt, scripts and one-shot commands given
+// --plugin run in mydocker-plugins itself, which hosts the plugins in its
+// own process: see mydocker's pluginhost.go.) This package implements
+// core.Hooks by passing each call to the helper, one JSON line each way
+// over a socketpair (the helper's fd 3):
 //
-//	mydocker (Client)                        mydocker-plugins (plugins.Serve)
-//	-----------------                        --------------------------------
+//	mydocker (Client)                        helper (plugins.Serve)
+//	-----------------                        ----------------------
 //	starts it with the plugin flags     -->
 //	                                    <--  {"op":"loading"} at once
 //	                                         loads the plugins
@@ -65,6 +68,11 @@ const NoPlugins = "no plugins loaded (mydocker --plugin PATH or --plugin-dir DIR
 // HelperName is the helper binary's name.
 const HelperName = "mydocker-plugins"
 
+// ServeArg is the helper's first argument when Start starts it: serve the
+// plugins on fd 3 (without it, mydocker-plugins is mydocker itself, with
+// the plugins in its own process).
+const ServeArg = "serve-plugins"
+
 // Message is one line of the protocol, either way.
 type Message struct {
 	ID      int             `json:"id,omitempty"`
@@ -96,8 +104,8 @@ var (
 	_ core.PostCloner = (*Client)(nil)
 )
 
-// helperPath finds the helper.
-func helperPath() (string, error) {
+// HelperPath finds the helper.
+func HelperPath() (string, error) {
 	p, err := sibling.Find(HelperName, HelperEnv)
 	if err != nil {
 		return "", fmt.Errorf("plugins need %s next to mydocker or on PATH (build.sh builds it)", HelperName)
@@ -114,11 +122,11 @@ const Loading = "loading"
 // once it has loaded the plugins; a plugin that fails to load fails it.
 // The helper must say it is loading within answerWithin.
 func Start(args []string, answerWithin time.Duration) (*Client, error) {
-	path, err := helperPath()
+	path, err := HelperPath()
 	if err != nil {
 		return nil, err
 	}
-	return StartPath(path, args, answerWithin)
+	return StartPath(path, append([]string{ServeArg}, args...), answerWithin)
 }
 
 // StartPath is Start with another helper: a program that speaks this
