@@ -199,15 +199,31 @@ static int do_console(uint32_t i, struct step *s)
 	return 0;
 }
 
-static int do_sync(uint32_t i)
+// do_await waits for the parent's MSG_CONTINUE. It reads with read(2): it
+// may come after the seccomp filter is loaded (SYNC_LATER), and no profile
+// that lets a program run forbids read.
+static int do_await(void)
+{
+	struct msg m;
+	ssize_t n;
+	do
+		n = read(syncfd, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		_exit(125); // the parent gave up on us (a hook refused): nothing to report
+	if (n != sizeof(m) || m.type != MSG_CONTINUE)
+		return errno = n < 0 ? errno : EPROTO, -1;
+	return 0;
+}
+
+// do_sync tells the parent that step i is reached, and waits for it to go
+// on, unless the wait is a later OP_AWAIT step's (SYNC_LATER).
+static int do_sync(uint32_t i, uint64_t flags)
 {
 	struct msg m = { MSG_READY, i, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
 		die("send ready", errno);
-	recv_msg(&m);
-	if (m.type != MSG_CONTINUE)
-		return errno = EPROTO, -1;
-	return 0;
+	return flags & SYNC_LATER ? 0 : do_await();
 }
 
 
@@ -394,7 +410,8 @@ static int run_step(uint32_t i, struct step *s)
 	switch (s->op & OP_MASK) {
 	case OP_MOUNT: return init_mount(s);
 	case OP_HOSTNAME: return want(s, 1) ? sethostname(s->str[0], s->len[0]) : -1;
-	case OP_SYNC: return want(s, 0) ? do_sync(i) : -1;
+	case OP_SYNC: return want(s, 0) ? do_sync(i, s->flags) : -1;
+	case OP_AWAIT: return want(s, 0) ? do_await() : -1;
 	case OP_EXEC: return do_exec(s);
 	case OP_CHDIR: return want(s, 1) ? chdir(s->str[0]) : -1;
 	case OP_PIVOT: return want(s, 0) ? init_pivot() : -1;

@@ -178,6 +178,11 @@ func (r *Runtime) serveInit(ctx context.Context, sock *syncSocket, c *container,
 				return err
 			}
 			if err := sock.send(syncMsg{Type: msgContinue, Arg: m.Arg}); err != nil {
+				// An init that went on during the hooks (syncLater) may
+				// have failed a step and exited: its error says why.
+				if m, _, rerr := sock.recv(); rerr == nil && m.Type == msgError && int(m.Arg) < len(steps) {
+					return stepError(steps[m.Arg], m.Errno)
+				}
 				return fmt.Errorf("release container init: %w", err)
 			}
 		default:

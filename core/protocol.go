@@ -52,6 +52,9 @@ const (
 	opReset      uint32 = C.OP_RESET
 	opLinkup     uint32 = C.OP_LINKUP
 	opMoveMount  uint32 = C.OP_MOVEMOUNT
+	opAwait      uint32 = C.OP_AWAIT
+
+	syncLater uint64 = C.SYNC_LATER // opSync's flag: the wait is opAwait's
 
 	opMask     uint32 = C.OP_MASK
 	opOptional uint32 = C.OP_OPTIONAL // a missing path (ENOENT) is not a failure

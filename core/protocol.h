@@ -27,7 +27,11 @@ enum {
 //                                                remount refused (EPERM) is retried
 //                                                with the target's locked flags
 // HOSTNAME    name                           -
-// SYNC        -                              -   (MSG_READY, wait MSG_CONTINUE)
+// SYNC        -                              0: MSG_READY, wait for MSG_CONTINUE;
+//                                                SYNC_LATER: MSG_READY only, and the
+//                                                wait is a later AWAIT step's
+// AWAIT       -                              -   (wait for MSG_CONTINUE with read(2),
+//                                                which any seccomp profile allows)
 // EXEC        file PATH argv[argc] env...    argc; execvpe-like PATH lookup
 // CHDIR       dir                            -
 // PIVOT       -                              -   (pivot_root("."), detach old root)
@@ -110,7 +114,12 @@ enum {
 	OP_RESET = 32,
 	OP_LINKUP = 33,
 	OP_MOVEMOUNT = 34,
+	OP_AWAIT = 35,
 };
+
+// SYNC_LATER, in OP_SYNC's flags: the init goes on with its steps while
+// the parent runs the post-mount hooks, and an OP_AWAIT step waits for them.
+enum { SYNC_LATER = 1 };
 
 // OP_MASK selects the op; OP_OPTIONAL on a step means a missing path
 // (ENOENT) is not a failure.
