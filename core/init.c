@@ -5,8 +5,9 @@
 // decides everything and sends a list of steps over the sync socket; this
 // code only replays them in order and execve's. The security steps are in
 // init_security.c, the filesystem steps in init_fs.c, the network's in
-// init_net.c; what they share is in init.h. On failure it reports the step
-// index and errno back to the parent, which owns every error message.
+// init_net.c, the step list's parsing in init_parse.c; what they share is
+// in init.h. On failure it reports the step index and errno back to the
+// parent, which owns every error message.
 // The wire format, the messages and each op's operands are defined once, in
 // protocol.h; the message flow is drawn in sync.go.
 //
@@ -57,9 +58,9 @@ static __attribute__((noreturn)) void bail(uint32_t step, int err)
 	_exit(125);
 }
 
-// die is for failures of the channel itself and for a malformed step list:
-// the one line goes to stderr, and the status is 125.
-static __attribute__((noreturn)) void die(const char *what, int err)
+// init_die is for failures of the channel itself and for a malformed step
+// list: the one line goes to stderr, and the status is 125.
+void init_die(const char *what, int err)
 {
 	dprintf(2, "mydocker init: %s: %s\n", what, strerror(err));
 	_exit(125);
@@ -74,9 +75,9 @@ static void recv_msg(struct msg *m)
 	if (n == 0)
 		_exit(125); // the parent gave up on us; nothing to report
 	if (n < 0)
-		die("read sync message", errno);
+		init_die("read sync message", errno);
 	if (n != sizeof(*m))
-		die("read sync message", EPROTO);
+		init_die("read sync message", EPROTO);
 }
 
 // read_config receives the step list: a MSG_CONFIG header with the total
@@ -88,76 +89,23 @@ static char *read_config(uint32_t *len)
 	struct msg m;
 	recv_msg(&m);
 	if (m.type != MSG_CONFIG || m.arg > CONFIG_MAX)
-		die("read config header", EPROTO);
+		init_die("read config header", EPROTO);
 	char *buf = malloc(m.arg + 1);
 	if (!buf)
-		die("allocate config", ENOMEM);
+		init_die("allocate config", ENOMEM);
 	for (uint32_t off = 0; off < m.arg;) {
 		size_t want = m.arg - off < CHUNK_MAX ? m.arg - off : CHUNK_MAX;
 		ssize_t n = recv(syncfd, buf + off, want, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die("read config", errno);
+			init_die("read config", errno);
 		if (n == 0 || (size_t)n > want)
-			die("read config", EPROTO);
+			init_die("read config", EPROTO);
 		off += (uint32_t)n;
 	}
 	*len = m.arg;
 	return buf;
-}
-
-static uint32_t get32(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-// parse_steps splits the buffer into steps. Operands are stored with their
-// NUL, so they are used in place. Every length is checked against what is
-// left of the buffer before it is used.
-static struct step *parse_steps(char *buf, uint32_t len, uint32_t *nsteps)
-{
-	uint32_t cap = 16, n = 0, off = 0;
-	struct step *steps = malloc(cap * sizeof(*steps));
-	if (!steps)
-		die("allocate steps", ENOMEM);
-	while (off < len) {
-		if (len - off < 16)
-			die("parse config: truncated step header", EPROTO);
-		if (n == cap) {
-			struct step *more = realloc(steps, (cap *= 2) * sizeof(*steps));
-			if (!more)
-				die("allocate steps", ENOMEM);
-			steps = more;
-		}
-		struct step *s = &steps[n++];
-		s->op = get32(buf + off);
-		s->nstr = get32(buf + off + 4);
-		memcpy(&s->flags, buf + off + 8, 8);
-		off += 16;
-		// Each operand takes at least 5 bytes: more cannot fit in what is left.
-		if (s->nstr > NSTR_MAX || s->nstr > (len - off) / 5)
-			die("parse config: operand count", EPROTO);
-		s->str = calloc(s->nstr + 1, sizeof(char *));
-		s->len = calloc(s->nstr + 1, sizeof(uint32_t));
-		if (!s->str || !s->len)
-			die("allocate steps", ENOMEM);
-		for (uint32_t i = 0; i < s->nstr; i++) {
-			if (len - off < 4)
-				die("parse config: truncated operand", EPROTO);
-			uint32_t l = get32(buf + off);
-			off += 4;
-			if (l == 0 || l > len - off || buf[off + l - 1] != '\0')
-				die("parse config: operand length", EPROTO);
-			s->str[i] = buf + off;
-			s->len[i] = l - 1;
-			off += l;
-		}
-	}
-	*nsteps = n;
-	return steps;
 }
 
 // do_console makes the container's terminal in its own devpts: it opens
@@ -186,7 +134,7 @@ static int do_console(uint32_t i, struct step *s)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
 	if (sendmsg(syncfd, &mh, MSG_NOSIGNAL) != sizeof(m))
-		die("send console", errno);
+		init_die("send console", errno);
 	close(master);
 
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -222,7 +170,7 @@ static int do_sync(uint32_t i, uint64_t flags)
 {
 	struct msg m = { MSG_READY, i, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
-		die("send ready", errno);
+		init_die("send ready", errno);
 	return flags & SYNC_LATER ? 0 : do_await();
 }
 
@@ -352,7 +300,7 @@ static int do_fork(uint32_t i, uint64_t flags)
 	struct msg m = { MSG_PID, (uint32_t)pid, 0 };
 	if (send(syncfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
 		kill(pid, SIGKILL);
-		die("send pid", errno);
+		init_die("send pid", errno);
 	}
 	_exit(0); // closes gate[1]: the child goes on
 }
@@ -467,7 +415,7 @@ __attribute__((constructor)) static void mydocker_init(void)
 
 	uint32_t len;
 	char *buf = read_config(&len);
-	steps = parse_steps(buf, len, &nsteps);
+	steps = init_parse_steps(buf, len, &nsteps);
 	replay(0);
 }
 

@@ -16,6 +16,14 @@ struct step {
 	uint32_t *len;  // each operand's length without its NUL
 };
 
+// init_die writes one line to stderr and exits 125 (init.c): a broken
+// channel or step list, which cannot be reported over the channel.
+void init_die(const char *what, int err) __attribute__((noreturn));
+
+// init_parse_steps splits a received step list into steps (init_parse.c);
+// operands point into buf.
+struct step *init_parse_steps(char *buf, uint32_t len, uint32_t *nsteps);
+
 // The security steps (init_security.c): each returns 0, or -1 with errno.
 int init_bounding(uint64_t keep);
 int init_user(struct step *s);
