@@ -1,4 +1,4 @@
-package sdk
+package inroot
 
 import (
 	"os"
@@ -16,7 +16,7 @@ func TestRootKeepsWritesInside(t *testing.T) {
 	os.Symlink(hostFile, filepath.Join(root, "etc", "motd"))             // absolute: the container's own path
 	os.Symlink("../../../../../../"+host, filepath.Join(root, "escape")) // relative, climbing out
 	os.Symlink(host, filepath.Join(root, "hostdir"))
-	r, err := InRoot(root)
+	r, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestRootKeepsWritesInside(t *testing.T) {
 	if info, _ := os.Stat(filepath.Join(root, "etc", "plain")); info.Mode().Perm() != 0o640 {
 		t.Errorf("mode %v", info.Mode())
 	}
-	if _, err := InRoot(""); err == nil {
+	if _, err := Open(""); err == nil {
 		t.Error("a container without its own root has no Root")
 	}
 }
