@@ -30,17 +30,14 @@ import (
 const ServeHooks = "serve-hooks"
 
 type hooks struct {
-	cfg    bridge.Config
-	cfgErr error // why the bridge's configuration (environment) is refused
+	bridge *bridge.Hooks
 	cni    cni.Config
-	early  *setups // bridge setups begun at post-clone (serve-hooks only)
+	early  bool // serve-hooks: post-clone calls come (plugins.PostCloner)
 }
 
 var _ plugins.PostCloner = hooks{}
 
-// PreClone checks the network's configuration early. (For the bridge,
-// mydocker skips this call when it started the plugin itself: PostMount
-// checks the configuration too.)
+// PreClone checks the network's configuration early.
 func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 	if strings.HasPrefix(s.Network, cni.Prefix) {
 		return h.cni.Check(s.Network) // a missing conflist stops the run here
@@ -48,7 +45,7 @@ func (h hooks) PreClone(_ context.Context, s *sdk.Spec) error {
 	if s.Network != bridge.Name {
 		return nil
 	}
-	return h.cfgErr
+	return h.bridge.Err
 }
 
 func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
@@ -60,55 +57,15 @@ func (h hooks) PostMount(ctx context.Context, st *sdk.State) error {
 	if st.Spec.Network != bridge.Name {
 		return nil
 	}
-	if h.cfgErr != nil { // mydocker does not call PreClone for the bridge
-		return h.cfgErr
-	}
-	r, ok := h.early.wait(ctx, st.ID)
-	if !ok { // a plugin process (--plugin): no post-clone call came
-		r = h.setup(st)
-	}
-	if r.err != nil {
-		return r.err
-	}
-	hosts := r.hosts
-	sdk.Log.Debug("container on the bridge", "container", st.ID, "ip", r.ip)
-	// The network's containers in its /etc/hosts (a snapshot: those that
-	// start later are not added). Only in a root of its own: on the host's
-	// root, a container whose /etc/hosts could not be bound would have
-	// the host's file written.
-	if st.Spec.Rootfs == "" {
-		return nil
-	}
-	root, err := sdk.InRoot(st.Spec.Rootfs)
-	if err != nil {
-		return err
-	}
-	old, err := root.ReadFile("/etc/hosts")
-	if err != nil {
-		return err
-	}
-	return root.WriteFile("/etc/hosts", []byte(string(old)+strings.Join(hosts, "\n")+"\n"), 0o644)
+	return h.bridge.Attach(ctx, container(st.ID, st.Pid, st.Spec))
 }
 
 // PostClone begins the bridge's setup as soon as the container's network
-// namespace exists: it needs nothing of its mounts, and runs here while
-// the init makes them instead of after, at the sync point (PostMount waits
-// for it there and writes /etc/hosts, which needs the mounts).
+// namespace exists (bridge.Hooks.Begin), when served by serve-hooks.
 func (h hooks) PostClone(st *sdk.State) {
-	if st.Spec.Network != bridge.Name || h.cfgErr != nil || h.early == nil {
-		return
+	if st.Spec.Network == bridge.Name && h.early {
+		h.bridge.Begin(container(st.ID, st.Pid, st.Spec))
 	}
-	h.early.begin(st.ID, func() setupResult { return h.setup(st) })
-}
-
-// setup puts the container on the bridge.
-func (h hooks) setup(st *sdk.State) setupResult {
-	var ports []bridge.Port
-	for _, p := range st.Spec.Ports {
-		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
-	}
-	ip, hosts, err := h.cfg.Setup(st.ID, st.Pid, st.Spec.Hostname, ports)
-	return setupResult{ip: ip, hosts: hosts, err: err}
 }
 
 func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
@@ -118,22 +75,31 @@ func (h hooks) PostStop(ctx context.Context, st *sdk.StopState) error {
 		}
 		return h.cni.Del(ctx, st.Spec.Network, st.ID, cniPorts(st.Spec.Ports))
 	}
-	if st.Spec.Network != bridge.Name || h.cfgErr != nil { // never set up
+	if st.Spec.Network != bridge.Name {
 		return nil
 	}
-	h.early.wait(context.WithoutCancel(ctx), st.ID) // a setup begun is done before its teardown
-	return h.cfg.Teardown(st.ID, len(st.Spec.Ports) > 0)
+	return h.bridge.Detach(ctx, container(st.ID, 0, st.Spec))
+}
+
+// container is a bridge container as the SDK describes it.
+func container(id string, pid int, s sdk.Spec) bridge.Container {
+	var ports []bridge.Port
+	for _, p := range s.Ports {
+		ports = append(ports, bridge.Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: p.Protocol})
+	}
+	return bridge.Container{ID: id, Pid: pid, Hostname: s.Hostname, Ports: ports, Rootfs: s.Rootfs}
 }
 
 func main() {
-	cfg, err := bridge.ConfigFromEnv()
+	h := hooks{bridge: bridge.NewHooks(), cni: cni.ConfigFromEnv()}
 	if len(os.Args) == 2 && os.Args[1] == "prune" {
 		removed := false
+		err := h.bridge.Err
 		if err == nil {
-			removed, err = cfg.Prune()
+			removed, err = h.bridge.Config.Prune()
 		}
 		if removed {
-			fmt.Printf("Deleted network bridge (%s, its nftables tables and state)\n", cfg.Bridge)
+			fmt.Printf("Deleted network bridge (%s, its nftables tables and state)\n", h.bridge.Config.Bridge)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "mydocker-net:", err)
@@ -144,9 +110,8 @@ func main() {
 		}
 		return
 	}
-	h := hooks{cfg: cfg, cfgErr: err, cni: cni.ConfigFromEnv()} // a bridge container gets err
 	if len(os.Args) > 1 && os.Args[1] == ServeHooks {
-		h.early = &setups{running: map[string]chan setupResult{}}
+		h.early = true
 		os.Exit(plugins.RunHelper("mydocker-net", os.Args[2:], []plugins.Builtin{{Name: "mydocker-net", Hooks: h}}))
 	}
 	sdk.Serve(h)
