@@ -103,9 +103,9 @@ func run(args []string) int {
 	}
 	containers := &lifecycle.Manager{Runtime: rt, Store: store.New(g.root), FinishArgs: finish, Images: image.New(g.imageRoot)}
 	var closeNetwork func()
-	var network func() *proxy.Client
+	var network *networks
 	containers.NetworkPlugin, closeNetwork, network = networkPlugins(g)
-	containers.NetworkPrune = networkPrune
+	containers.NetworkPrune = network.prune
 	defer closeNetwork()
 	ctx := context.Background()
 	if fs.NArg() == 2 && fs.Arg(0) == finishCommand {

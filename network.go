@@ -1,25 +1,25 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/mydocker/mydocker/core"
 	"github.com/mydocker/mydocker/internal/sibling"
+	"github.com/mydocker/mydocker/plugins/bridge"
 	"github.com/mydocker/mydocker/plugins/proxy"
 )
 
-// The bundled network plugin, mydocker-net (plugins/bridge, plugins/cni):
-// started the first time a run asks for --network bridge or cni:NAME, and
-// kept for the session; its hooks run after those of the plugins loaded
-// with --plugin (lifecycle's chainHooks), unless it is one of them.
+// The bundled network plugin: the bridge network runs in mydocker's own
+// process (bridgenet.go); CNI networks (cni:NAME) in mydocker-net
+// (plugins/cmd/mydocker-net), started the first time a run asks for one
+// and kept for the session. Their hooks run after those of the plugins
+// loaded with --plugin (lifecycle's chainHooks), unless mydocker-net is
+// one of them.
 
 // bridgeEnv, when set, is the plugin's path (tests); otherwise it is looked
 // for next to mydocker, then on PATH.
@@ -36,11 +36,11 @@ func bridgePath() (string, error) {
 	return p, nil
 }
 
-// networkPlugins returns the lazy loader of the bundled network plugin,
-// its clean-up, and the plugin's client once a run has started it (for
-// the `plugins` command).
-func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func(), func() *proxy.Client) {
-	var client *proxy.Client
+// networkPlugins returns the lazy loader of the bundled network plugin's
+// hooks, their clean-up (which waits for post-stops under way), and what
+// `plugins` and `network prune` need of them.
+func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func(), *networks) {
+	n := &networks{}
 	load := func(name string) (core.Hooks, []string, error) {
 		if name != "bridge" && !strings.HasPrefix(name, "cni:") {
 			return nil, nil, fmt.Errorf("--network %s: no plugin provides it (mydocker's own are bridge and cni:NAME; load others with --plugin)", name)
@@ -50,91 +50,90 @@ func networkPlugins(g globals) (func(string) (core.Hooks, []string, error), func
 				return nil, nil, fmt.Errorf("--network %s: the loaded %s provides it", name, bridgeName)
 			}
 		}
+		if name == "bridge" {
+			if n.bridge == nil && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" { // said once a process at most
+				if _, err := net.InterfaceByName("mydocker0"); err != nil {
+					fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IP forwarding, "+
+						"and nftables tables \"mydocker\" for NAT and -p; `network prune` removes them")
+				}
+			}
+			return n.bridgeNetwork(), nil, nil
+		}
 		path, err := bridgePath()
 		if err != nil {
 			return nil, nil, err
 		}
-		if client == nil {
-			if _, err := net.InterfaceByName("mydocker0"); err != nil && name == "bridge" && os.Getenv("MYDOCKER_BRIDGE_NAME") == "" {
-				fmt.Fprintln(os.Stderr, "mydocker: --network bridge changes this host's network: a bridge mydocker0, IP forwarding, "+
-					"and nftables tables \"mydocker\" for NAT and -p; `network prune` removes them")
-			}
+		if n.cni == nil {
 			// mydocker-net hosts its own hooks: no mydocker-plugins
 			// process and no gRPC between them (see its doc).
 			args := []string{"serve-hooks", "--hook-timeout", g.hookTimeout.String(), "--plugin-start-timeout", g.startTimeout.String()}
 			if g.debug {
 				args = append(args, "--debug")
 			}
-			if client, err = proxy.StartPath(path, args, g.startTimeout); err != nil {
+			if n.cni, err = proxy.StartPath(path, args, g.startTimeout); err != nil {
 				return nil, nil, err
 			}
 		}
-		if name == "bridge" {
-			return bridgeHooks{client}, []string{"--plugin", path}, nil
-		}
-		return client, []string{"--plugin", path}, nil
+		return n.cni, []string{"--plugin", path}, nil
 	}
-	return load, func() {
-		if client != nil {
-			client.Close()
-		}
-	}, func() *proxy.Client { return client }
+	return load, n.close, n
 }
 
+// networks are the bundled network plugin's hooks this process started:
+// the bridge's, in process, and mydocker-net's for CNI networks.
+type networks struct {
+	bridge *bridgeNetwork
+	cni    *proxy.Client
+}
+
+func (n *networks) bridgeNetwork() *bridgeNetwork {
+	if n.bridge == nil {
+		n.bridge = &bridgeNetwork{hooks: bridge.NewHooks()}
+	}
+	return n.bridge
+}
+
+func (n *networks) close() {
+	if n.bridge != nil {
+		n.bridge.stops.Wait()
+	}
+	if n.cni != nil {
+		n.cni.Close()
+	}
+}
+
+// prune is `network prune`: the bridge, its nftables tables and its
+// state go, and forwarding is put back, once no container is on the
+// network. What it removed goes to out.
+func (n *networks) prune(out io.Writer) error { return n.bridgeNetwork().prune(out) }
+
 // pluginsReport is the `plugins` command's answer: the plugins loaded
-// with --plugin, then the bundled network plugin if a run started it.
+// with --plugin, then the bundled network plugin's, if a run used them.
 type pluginsReport struct {
 	host    pluginHost // nil without --plugin
-	network func() *proxy.Client
+	network *networks
 }
 
 func (p pluginsReport) Report(w io.Writer) {
-	bundled := p.network()
 	loaded := p.host != nil && p.host.Len() > 0
 	if loaded {
 		p.host.Report(w)
 	}
-	if bundled != nil {
+	if br := p.network.bridge; br != nil {
+		if !loaded {
+			fmt.Fprintf(w, "%-16s %-10s %9s %10s %6s  %s\n", "NAME", "STATE", "PRE-CLONE", "POST-MOUNT", "STARTS", "PATH")
+		}
+		br.report(w)
+		loaded = true
+	}
+	if c := p.network.cni; c != nil {
 		if loaded {
 			fmt.Fprintln(w)
 		}
-		bundled.Report(w)
+		c.Report(w)
+		loaded = true
 	}
-	if !loaded && bundled == nil {
+	if !loaded {
 		fmt.Fprintln(w, proxy.NoPlugins)
 	}
-}
-
-// networkPrune runs `mydocker-net prune`: the bridge, its nftables
-// tables and its state go, and forwarding is put back, once no container
-// is on the network. What it removed goes to out.
-func networkPrune(out io.Writer) error {
-	path, err := bridgePath()
-	if err != nil {
-		return err
-	}
-	var stderr strings.Builder
-	cmd := exec.Command(path, "prune")
-	cmd.Stdout, cmd.Stderr = out, &stderr
-	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimSpace(strings.TrimPrefix(stderr.String(), bridgeName+": ")); msg != "" {
-			return errors.New(msg)
-		}
-		return fmt.Errorf("%s prune: %w", bridgeName, err)
-	}
-	return nil
-}
-
-// bridgeHooks are the bundled plugin's hooks for the bridge network, whose
-// pre-clone has nothing to do (it checks the CNI conflist of cni:NAME):
-// not making that call saves a round trip a run.
-type bridgeHooks struct{ *proxy.Client }
-
-func (bridgeHooks) PreClone(context.Context, *core.Spec) error { return nil }
-
-// PostStop says the plugin is owed it, its pre-clone call skipped, unless
-// the run was vetoed before the plugin's turn.
-func (b bridgeHooks) PostStop(ctx context.Context, st core.StopState) {
-	st.AllOwed = st.Reason != "vetoed"
-	b.Client.PostStop(ctx, st)
 }

@@ -236,6 +236,11 @@ func (m *Manager) Finish(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if c.Broken == nil { // a network of the bundled plugin's: its hooks too
+		if mm, err := m.forNetwork(&c.Spec); err == nil {
+			m = mm
+		}
+	}
 	if m.Runtime.Hooks != nil && c.Broken == nil {
 		st := core.StopState{ID: c.ID, Spec: c.Spec, Reason: "exited", AllOwed: true} // its start ran them
 		if c.Exit != nil {

@@ -1,10 +1,11 @@
 // Package bridge is mydocker's bundled network plugin: `--network bridge`
 // puts a container on a Linux bridge (mydocker0) with an address of its
 // own, NAT to the outside, and -p ports published on the host, as docker's
-// default network does. It runs in the plugin binary mydocker-net
-// (plugins/cmd/mydocker-net): setup from the host side, begun as soon as the
-// container's init is cloned (post-clone) and awaited at post-mount, where
-// the init waits; teardown at post-stop.
+// default network does. It runs in mydocker's own process (its hooks,
+// Hooks, called by core) or in the plugin binary mydocker-net
+// (plugins/cmd/mydocker-net, --plugin): setup from the host side, begun as
+// soon as the container's init is cloned (post-clone) and awaited at
+// post-mount, before the command runs; teardown at post-stop.
 //
 // What it makes on the host, all named mydocker's:
 //

@@ -1,15 +1,16 @@
-// Command mydocker-net is mydocker's bundled network plugin: the bridge
-// network (package plugins/bridge) and CNI networks (package plugins/cni,
-// --network cni:NAME). It runs three ways:
+// Command mydocker-net is mydocker's bundled network plugin as a program of
+// its own: the bridge network (package plugins/bridge, which mydocker
+// also serves in its own process for --network bridge) and CNI networks
+// (package plugins/cni, --network cni:NAME). It runs three ways:
 //
-//	mydocker-net                  a go-plugin plugin, as any other (--plugin)
-//	mydocker-net serve-hooks ...  what mydocker starts by itself for those
-//	                              networks: a plugin host (package proxy's
+//	mydocker-net                  a go-plugin plugin, as any other (--plugin);
+//	                              mydocker then leaves its networks to it
+//	mydocker-net serve-hooks ...  what mydocker starts by itself for a CNI
+//	                              network: a plugin host (package proxy's
 //	                              protocol on fd 3) with these hooks built
 //	                              in, so each hook is a call, not a gRPC
 //	                              round trip through a second process
-//	mydocker-net prune            removes the bridge network (what `mydocker
-//	                              network prune` does)
+//	mydocker-net prune            removes the bridge network
 package main
 
 import (
