@@ -88,7 +88,10 @@ func (c Config) attach(bridge int, id string, pid int, ip net.IP) error {
 		return fmt.Errorf("enter the container's network namespace: %w", err)
 	}
 	defer h.Close()
-	eth0 := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: peerIndex, Name: "eth0"}}
+	eth0, err := h.LinkByName("eth0")
+	if err != nil {
+		return fmt.Errorf("the container's eth0: %w", err)
+	}
 	ones, _ := c.Subnet.Mask.Size()
 	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(ones, 32)}}); err != nil {
 		return fmt.Errorf("address eth0: %w", err)

@@ -14,7 +14,7 @@ import (
 // (those round trips were a third of a setup's time here):
 //
 //	RTM_NEWLINK  veth NAME, up, master BRIDGE, one queue each way
-//	             peer: eth0 (index 2) in the container's network namespace
+//	             peer: eth0 in the container's network namespace
 //	SIOCGIFINDEX NAME (an ioctl on the same socket)
 //	RTM_SETLINK  AF_BRIDGE port NAME: hairpin on (a container reaches its
 //	             own published ports)
@@ -23,11 +23,6 @@ import (
 // one after it is registered, and each cut waits for an expedited RCU
 // grace period under the rtnl lock (about 1 ms a container here).
 const vethQueues = 1
-
-// peerIndex is eth0's interface index, asked for: the container's network
-// namespace is new, lo at 1 its only interface (its command has not run),
-// so eth0 need not be looked up by name.
-const peerIndex = 2
 
 // addVeth makes the veth name on the bridge (index master) with its peer
 // eth0 in the network namespace nsFd, up (eth0 is not: attach brings it up
@@ -53,8 +48,7 @@ func addVeth(name string, master int, nsFd int) error {
 	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
 	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
 	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
-	// Not up: veth_open fails (ENOTCONN) until the pair is linked.
-	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC).Index = peerIndex
+	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC) // not up: veth_open fails (ENOTCONN) until the pair is linked
 	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated("eth0"))
 	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(nsFd)))
 	peer.AddRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(vethQueues))
