@@ -139,7 +139,7 @@ func (c *container) cgroupDirs() []string {
 func (c *container) state(pid int) State {
 	st := State{ID: c.spec.ID, Pid: pid, Spec: *c.spec, Namespaces: map[string]string{}}
 	if c.spec.OwnRoot() {
-		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root", mergedDir)
+		st.Rootfs = filepath.Join("/proc", strconv.Itoa(pid), "root")
 	}
 	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "uts"} {
 		st.Namespaces[ns] = filepath.Join("/proc", strconv.Itoa(pid), "ns", ns)

@@ -25,7 +25,7 @@ type postMountHooks struct {
 func (h *postMountHooks) PreClone(context.Context, *core.Spec) error { return nil }
 
 func (h *postMountHooks) PostMount(context.Context, core.State) error {
-	time.Sleep(50 * time.Millisecond) // in the host's root, the init goes on meanwhile
+	time.Sleep(50 * time.Millisecond) // the init goes on meanwhile
 	_, err := os.Stat(h.marker)
 	h.ranYet = err == nil
 	if h.refuse {
@@ -37,9 +37,9 @@ func (h *postMountHooks) PostMount(context.Context, core.State) error {
 func (h *postMountHooks) PostStop(context.Context, core.StopState) {}
 
 // The command starts only after the post-mount hooks have returned, and
-// never if one refuses, whether the init waits at its sync point (a root
-// of its own) or goes on with its security steps meanwhile and waits just
-// before the exec (the host's root).
+// never if one refuses: the init goes on with its security steps
+// meanwhile and waits just before the exec, in the host's root and in a
+// root of its own (told once pivot_root is done).
 func TestPostMountHooksComeBeforeTheCommand(t *testing.T) {
 	requireRoot(t)
 	dir := t.TempDir()

@@ -84,26 +84,20 @@ func bootSequence(p bootPlan) []step {
 		}
 	}
 	add(step{op: opHostname, str: []string{spec.Hostname}, what: fmt.Sprintf("set hostname %q", spec.Hostname)})
-	// Post-mount hooks run from here: mounts done, the command not yet
-	// executed. In a root of its own the init waits here, host paths
-	// still reachable (hooks write into the root through /proc/PID/root,
-	// which pivot_root would change under them). In the host's root it
-	// goes on with its security steps while the hooks run, on the other
-	// CPU, and waits for them just before the exec (a hook's refusal
-	// still kills it before any of the command runs).
-	later := p.sync && !spec.OwnRoot()
-	switch {
-	case later:
-		add(step{op: opSync, flags: syncLater, what: "tell the post-mount hooks the mounts are done"})
-	case p.sync:
-		add(step{op: opSync, what: "wait for post-mount hooks"})
-	}
 	if spec.OwnRoot() {
 		add(pivotSteps(mergedDir)...)
 	}
+	// Post-mount hooks run from here: mounts done, the root in place (a
+	// root of its own is /proc/PID/root from now on), the command not yet
+	// executed. The init goes on with its security steps while the hooks
+	// run, on the other CPU, and waits for them just before the exec (a
+	// hook's refusal still kills it before any of the command runs).
+	if p.sync {
+		add(step{op: opSync, flags: syncLater, what: "tell the post-mount hooks the mounts are done"})
+	}
 	add(workdirSteps(spec)...)
 	add(securitySteps(p.c.security, spec.TTY)...)
-	if later {
+	if p.sync {
 		add(step{op: opAwait, what: "wait for post-mount hooks"})
 	}
 	add(execStep(spec.Args, p.c.env))

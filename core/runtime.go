@@ -62,8 +62,9 @@ type State struct {
 	Pid  int // the init's pid in the caller's pid namespace
 	Spec Spec
 	// Rootfs is the container's root as seen from the host, writable,
-	// with --rootfs: /proc/<Pid>/root/proc/merged, since the root is
-	// mounted in the container's mount namespace only; "" without.
+	// with --rootfs: /proc/<Pid>/root (post-mount hooks run once the init
+	// has pivoted into it; it is mounted in the container's mount
+	// namespace only); "" without.
 	Rootfs string
 	// Namespaces maps each namespace type ("net", "mnt", ...) to its
 	// path, /proc/<Pid>/ns/<type>; Cgroups are its cgroup directories.

@@ -18,9 +18,8 @@ package core
 //	  relays the pty to the user          (stepConsole only: -t with --rootfs;
 //	                                       no answer awaited)
 //	                                 <--  msgReady{arg: step}   (stepSync only)
-//	  runs post-mount hooks               waits (in the host's root, syncLater:
-//	                                        goes on with its security steps,
-//	                                        then waits at opAwait)
+//	  runs post-mount hooks               goes on with its security steps
+//	                                        (syncLater), then waits at opAwait
 //	  msgContinue                    -->  goes on
 //	    or, if a hook fails: kill         (dies with SIGKILL)
 //	                                      execve(command)

@@ -256,9 +256,9 @@ func TestDirPlugins(t *testing.T) {
 }
 
 // With --rootfs, post-mount runs after the container's root, /proc and
-// /dev are mounted and before pivot_root, and State.Spec.Rootfs is that
-// root as reachable from the host: what the plugin writes, the command
-// reads.
+// /dev are mounted and the init has pivoted into it, and State.Spec.Rootfs
+// is that root as reachable from the host: what the plugin writes, the
+// command reads.
 func TestPostMountWritesIntoRootfs(t *testing.T) {
 	h, _ := load(t, Options{}, "write-root")
 	spec, err := cli.ParseRun([]string{"--rootfs", testrootfs.Busybox(t), "cat", "/etc/from-plugin"})
