@@ -86,9 +86,16 @@ type networks struct {
 	cni    *proxy.Client
 }
 
+// bridgeNetwork is the bridge's hooks, made on first use. Its nftables
+// changes are mydocker-net's (bridge.HelperFirewall): a bridge without
+// mydocker-net fails every run with why.
 func (n *networks) bridgeNetwork() *bridgeNetwork {
 	if n.bridge == nil {
-		n.bridge = &bridgeNetwork{hooks: bridge.NewHooks()}
+		path, err := bridgePath()
+		n.bridge = &bridgeNetwork{hooks: bridge.NewHooks(bridge.HelperFirewall{Path: path})}
+		if n.bridge.hooks.Err == nil {
+			n.bridge.hooks.Err = err
+		}
 	}
 	return n.bridge
 }

@@ -57,6 +57,9 @@ type Config struct {
 	// that index exists, a setup skips those steps (prune deletes the
 	// bridge with the tables, so a new bridge means doing them again).
 	ready *atomic.Int64
+	// Firewall makes the nftables tables and port rules (package nft, or
+	// HelperFirewall); the caller sets it.
+	Firewall Firewall
 }
 
 // ConfigFromEnv reads MYDOCKER_BRIDGE_NAME, MYDOCKER_BRIDGE_SUBNET and

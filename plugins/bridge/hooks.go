@@ -43,8 +43,10 @@ type Container struct {
 
 // NewHooks reads the bridge's configuration from the environment
 // (ConfigFromEnv); a refused one is reported by each bridge container.
-func NewHooks() *Hooks {
+// fw makes its nftables changes.
+func NewHooks(fw Firewall) *Hooks {
 	cfg, err := ConfigFromEnv()
+	cfg.Firewall = fw
 	return &Hooks{Config: cfg, Err: err, running: map[string]chan setupResult{}}
 }
 

@@ -12,13 +12,16 @@ import (
 	"github.com/mydocker/mydocker/internal/procstat"
 )
 
-// A lease is a file leases/IP holding "ID PID START HOSTNAME": the address
-// belongs to container ID as long as its PID 1 (PID, started at START)
-// lives; HOSTNAME is for the other containers' /etc/hosts.
+// A lease is a file leases/IP holding "ID PID START HOSTNAME [ports]": the
+// address belongs to container ID as long as its PID 1 (PID, started at
+// START) lives; HOSTNAME is for the other containers' /etc/hosts; "ports"
+// says it publishes some, whose rules a sweep must delete (only then:
+// that is a process start of mydocker-net's, HelperFirewall).
 
 type lease struct {
 	ip, id, start, hostname string
 	pid                     int
+	published               bool
 }
 
 func (c Config) leases() ([]lease, error) {
@@ -34,11 +37,11 @@ func (c Config) leases() ([]lease, error) {
 			continue
 		}
 		f := strings.Fields(string(b))
-		if len(f) != 4 {
+		if len(f) != 4 && (len(f) != 5 || f[4] != publishedMark) {
 			continue
 		}
 		pid, _ := strconv.Atoi(f[1])
-		out = append(out, lease{ip: e.Name(), id: f[0], pid: pid, start: f[2], hostname: f[3]})
+		out = append(out, lease{ip: e.Name(), id: f[0], pid: pid, start: f[2], hostname: f[3], published: len(f) == 5})
 	}
 	return out, nil
 }
@@ -49,9 +52,13 @@ func (l lease) alive() bool {
 	return err == nil && procstat.Alive(l.pid, start)
 }
 
+// publishedMark ends the lease of a container that publishes ports.
+const publishedMark = "ports"
+
 // allocate leases the lowest address that none of live holds to container
-// id (pid, start, hostname). The caller holds the lock.
-func (c Config) allocate(live []lease, id string, pid int, start, hostname string) (net.IP, error) {
+// id (pid, start, hostname, whether it publishes ports). The caller holds
+// the lock.
+func (c Config) allocate(live []lease, id string, pid int, start, hostname string, published bool) (net.IP, error) {
 	taken := map[string]bool{}
 	for _, l := range live {
 		taken[l.ip] = true
@@ -64,7 +71,11 @@ func (c Config) allocate(live []lease, id string, pid int, start, hostname strin
 			continue
 		}
 		path := filepath.Join(c.State, "leases", ip.String())
-		if err := os.WriteFile(path, fmt.Appendf(nil, "%s %d %s %s\n", id, pid, start, hostname), 0o600); err != nil {
+		line := fmt.Sprintf("%s %d %s %s", id, pid, start, hostname)
+		if published {
+			line += " " + publishedMark
+		}
+		if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
 			return nil, err
 		}
 		return ip, nil

@@ -21,8 +21,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 		return "", nil, err
 	}
 	defer unlock()
-	var nft nftConn
-	live, err := c.sweep(&nft)
+	live, err := c.sweep()
 	if err != nil {
 		return "", nil, err
 	}
@@ -30,11 +29,11 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 	if err != nil || !procstat.Alive(pid, start) {
 		return "", nil, fmt.Errorf("container %s: its init is gone", id)
 	}
-	br, err := c.bridgeReady(&nft)
+	br, err := c.bridgeReady()
 	if err != nil {
 		return "", nil, err
 	}
-	addr, err := c.allocate(live, id, pid, strconv.FormatUint(start, 10), hostname)
+	addr, err := c.allocate(live, id, pid, strconv.FormatUint(start, 10), hostname, len(ports) > 0)
 	if err != nil {
 		return "", nil, err
 	}
@@ -43,7 +42,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 			c.release(id)
 			detach(id)
 			if len(ports) > 0 {
-				c.unpublish(&nft, map[string]bool{id: true})
+				c.Firewall.Unpublish(c, []string{id})
 			}
 			if c.ready != nil {
 				c.ready.Store(0) // whatever failed, the next setup checks everything
@@ -57,7 +56,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 	if c.Subnet6 != nil {
 		ips = append(ips, addIP6(c.Subnet6.IP, c.hostNumber(addr)))
 	}
-	if err := c.publish(&nft, id, ips, ports); err != nil {
+	if err := c.Firewall.Publish(c, id, ips, ports); err != nil {
 		return "", nil, err
 	}
 	for _, l := range live {
@@ -71,7 +70,7 @@ func (c Config) Setup(id string, pid int, hostname string, ports []Port) (ip str
 // addresses, sysctls and nftables tables) unless this process already did
 // for this very bridge: that check is one ioctl instead of about ten
 // netlink calls (0.8 ms a container).
-func (c Config) bridgeReady(nft *nftConn) (int, error) {
+func (c Config) bridgeReady() (int, error) {
 	if c.ready != nil {
 		if index, err := linkIndex(c.Bridge); err == nil && int64(index) == c.ready.Load() {
 			return index, nil
@@ -81,7 +80,7 @@ func (c Config) bridgeReady(nft *nftConn) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := c.ensureTables(nft); err != nil {
+	if err := c.Firewall.EnsureTables(c); err != nil {
 		return 0, err
 	}
 	index := br.Attrs().Index
@@ -105,30 +104,31 @@ func (c Config) Teardown(id string, published bool) error {
 	if !published {
 		return nil
 	}
-	var nft nftConn
-	return c.unpublish(&nft, map[string]bool{id: true})
+	return c.Firewall.Unpublish(c, []string{id})
 }
 
 // sweep drops the leases and rules of containers that are gone without a
 // teardown (their mydocker was SIGKILLed), and returns the leases of
 // those that live. The caller holds the lock.
-func (c Config) sweep(nft *nftConn) ([]lease, error) {
+func (c Config) sweep() ([]lease, error) {
 	all, err := c.leases()
 	if err != nil {
 		return nil, fmt.Errorf("bridge leases: %w", err)
 	}
 	var live []lease
-	gone := map[string]bool{}
+	var rules []string // of the gone that published ports
 	for _, l := range all {
 		if !l.alive() {
-			gone[l.id] = true
+			if l.published {
+				rules = append(rules, l.id)
+			}
 			c.release(l.id)
 			continue
 		}
 		live = append(live, l)
 	}
-	if len(gone) > 0 {
-		c.unpublish(nft, gone)
+	if len(rules) > 0 {
+		c.Firewall.Unpublish(c, rules)
 	}
 	return live, nil
 }
@@ -144,8 +144,7 @@ func (c Config) Prune() (removed bool, err error) {
 		return false, err
 	}
 	defer unlock()
-	var nft nftConn
-	live, err := c.sweep(&nft)
+	live, err := c.sweep()
 	if err != nil {
 		return false, err
 	}
@@ -154,8 +153,8 @@ func (c Config) Prune() (removed bool, err error) {
 	}
 	_, err = netlink.LinkByName(c.Bridge)
 	removed = err == nil
-	if err := c.deleteTables(&nft); err != nil {
-		return false, fmt.Errorf("delete nftables table %s: %w", tableName, err)
+	if err := c.Firewall.DeleteTables(c); err != nil {
+		return false, fmt.Errorf("delete the nftables tables: %w", err)
 	}
 	if err := c.deleteBridge(); err != nil {
 		return removed, fmt.Errorf("delete bridge %s: %w", c.Bridge, err)

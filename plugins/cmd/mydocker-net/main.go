@@ -11,10 +11,13 @@
 //	                              in, so each hook is a call, not a gRPC
 //	                              round trip through a second process
 //	mydocker-net prune            removes the bridge network
+//	mydocker-net firewall         one nftables change of the bridge network
+//	                              for mydocker (bridge.HelperFirewall)
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +25,7 @@ import (
 
 	"github.com/mydocker/mydocker/plugins"
 	"github.com/mydocker/mydocker/plugins/bridge"
+	"github.com/mydocker/mydocker/plugins/bridge/nft"
 	"github.com/mydocker/mydocker/plugins/cni"
 	"github.com/mydocker/mydocker/plugins/sdk"
 )
@@ -92,7 +96,10 @@ func container(id string, pid int, s sdk.Spec) bridge.Container {
 }
 
 func main() {
-	h := hooks{bridge: bridge.NewHooks(), cni: cni.ConfigFromEnv()}
+	h := hooks{bridge: bridge.NewHooks(nft.Firewall{}), cni: cni.ConfigFromEnv()}
+	if len(os.Args) == 2 && os.Args[1] == bridge.FirewallCommand {
+		os.Exit(firewall(h.bridge))
+	}
 	if len(os.Args) == 2 && os.Args[1] == "prune" {
 		removed := false
 		err := h.bridge.Err
@@ -116,6 +123,24 @@ func main() {
 		os.Exit(plugins.RunHelper("mydocker-net", os.Args[2:], []plugins.Builtin{{Name: "mydocker-net", Hooks: h}}))
 	}
 	sdk.Serve(h)
+}
+
+// firewall serves one bridge.HelperFirewall call: a FirewallRequest on
+// stdin, an error as one line on stderr.
+func firewall(h *bridge.Hooks) int {
+	var r bridge.FirewallRequest
+	err := h.Err
+	if err == nil {
+		err = json.NewDecoder(os.Stdin).Decode(&r)
+	}
+	if err == nil {
+		err = r.Serve(nft.Firewall{}, h.Config)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mydocker-net:", err)
+		return 125
+	}
+	return 0
 }
 
 func cniPorts(ports []sdk.Port) []cni.Port {

@@ -1,4 +1,20 @@
-package bridge
+// Package nft is the bridge network's firewall made with nftables
+// (google/nftables): what bridge.Firewall asks for, done in this process.
+// mydocker-net links it; mydocker does not (the package's initialisation
+// alone cost every mydocker start 0.7 ms) and has mydocker-net's
+// `firewall` command do it (bridge.HelperFirewall).
+//
+// A table of mydocker's own per family, so nothing else's rules are
+// touched and prune drops them whole:
+//
+//	table ip mydocker (and ip6 mydocker)
+//	  chain postrouting (nat, srcnat)
+//	    ip saddr SUBNET ip daddr != SUBNET masquerade
+//	    oifname BRIDGE ct status dnat masquerade    # from 127/8 and hairpin
+//	  chain prerouting (nat, dstnat): fib daddr type local jump hostports
+//	  chain output     (nat, dstnat): fib daddr type local jump hostports
+//	  chain hostports: [ip daddr HOSTIP] tcp|udp dport P dnat to IP:PORT, tagged ID
+package nft
 
 import (
 	"encoding/binary"
@@ -8,19 +24,16 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
+
+	"github.com/mydocker/mydocker/plugins/bridge"
 )
 
-// The nftables side: a table of mydocker's own per family, so nothing
-// else's rules are touched and prune drops them whole.
-//
-//	table ip mydocker (and ip6 mydocker)
-//	  chain postrouting (nat, srcnat)
-//	    ip saddr SUBNET ip daddr != SUBNET masquerade
-//	    oifname BRIDGE ct status dnat masquerade    # from 127/8 and hairpin
-//	  chain prerouting (nat, dstnat): fib daddr type local jump hostports
-//	  chain output     (nat, dstnat): fib daddr type local jump hostports
-//	  chain hostports: [ip daddr HOSTIP] tcp|udp dport P dnat to IP:PORT, tagged ID
 const tableName = "mydocker"
+
+// Firewall makes the bridge's nftables changes itself.
+type Firewall struct{}
+
+var _ bridge.Firewall = Firewall{}
 
 // ipsDstNAT is the conntrack status bit of a DNAT'ed connection (IPS_DST_NAT).
 const ipsDstNAT = 1 << 5
@@ -34,7 +47,8 @@ type family struct {
 	nfproto           uint32
 }
 
-func (c Config) families() []family {
+// families are the tables of the network c: IPv4, and IPv6 with a subnet.
+func families(c bridge.Config) []family {
 	f := []family{{table: &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}, subnet: c.Subnet,
 		saddr: 12, daddr: 16, len: 4, nfproto: unix.NFPROTO_IPV4}}
 	if c.Subnet6 != nil {
@@ -56,33 +70,25 @@ func (f family) addr(ip net.IP) []byte {
 	return ip.To16()
 }
 
-// nftConn is the nftables connection of one setup, teardown or prune,
-// made on first use: a setup without ports, once the tables are made,
-// needs none.
-type nftConn struct{ conn *nftables.Conn }
-
-func (n *nftConn) get() (*nftables.Conn, error) {
-	if n.conn == nil {
-		conn, err := nftables.New()
-		if err != nil {
-			return nil, fmt.Errorf("nftables: %w", err)
-		}
-		n.conn = conn
+func connect() (*nftables.Conn, error) {
+	conn, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
 	}
-	return n.conn, nil
+	return conn, nil
 }
 
-// ensureTables makes the tables and their fixed rules once.
-func (c Config) ensureTables(nft *nftConn) error {
-	conn, err := nft.get()
+// EnsureTables makes the tables and their fixed rules, unless they are.
+func (Firewall) EnsureTables(c bridge.Config) error {
+	conn, err := connect()
 	if err != nil {
 		return err
 	}
-	for _, f := range c.families() {
+	for _, f := range families(c) {
 		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
 			continue
 		}
-		c.addTable(conn, f)
+		addTable(conn, c, f)
 	}
 	if err := conn.Flush(); err != nil {
 		return fmt.Errorf("nftables table %s: %w", tableName, err)
@@ -90,7 +96,7 @@ func (c Config) ensureTables(nft *nftConn) error {
 	return nil
 }
 
-func (c Config) addTable(conn *nftables.Conn, f family) {
+func addTable(conn *nftables.Conn, c bridge.Config, f family) {
 	conn.AddTable(f.table)
 	post := conn.AddChain(&nftables.Chain{Name: "postrouting", Table: f.table, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
@@ -129,14 +135,14 @@ func (c Config) addTable(conn *nftables.Conn, f family) {
 	}})
 }
 
-// deleteTables drops the tables (prune).
-func (c Config) deleteTables(nft *nftConn) error {
-	conn, err := nft.get()
+// DeleteTables drops the tables (prune).
+func (Firewall) DeleteTables(c bridge.Config) error {
+	conn, err := connect()
 	if err != nil {
 		return err
 	}
 	n := 0
-	for _, f := range c.families() {
+	for _, f := range families(c) {
 		if t, err := conn.ListTableOfFamily(tableName, f.table.Family); err == nil && t != nil {
 			conn.DelTable(f.table)
 			n++
@@ -154,26 +160,18 @@ func ifname(name string) []byte {
 	return b
 }
 
-// Port is one port to publish.
-type Port struct {
-	HostIP        string
-	HostPort      uint16
-	ContainerPort uint16
-	Protocol      string
-}
-
-// publish adds the DNAT rules of a container's ports, tagged with its id:
+// Publish adds the DNAT rules of a container's ports, tagged with its id:
 // a port on every address in both families, one on a host address in its
 // own. ips are the container's addresses, in the families' order.
-func (c Config) publish(nft *nftConn, id string, ips []net.IP, ports []Port) error {
+func (Firewall) Publish(c bridge.Config, id string, ips []net.IP, ports []bridge.Port) error {
 	if len(ports) == 0 {
 		return nil
 	}
-	conn, err := nft.get()
+	conn, err := connect()
 	if err != nil {
 		return err
 	}
-	for i, f := range c.families() {
+	for i, f := range families(c) {
 		for _, p := range ports {
 			e, ok := f.dnat(p, ips[i])
 			if ok {
@@ -188,7 +186,7 @@ func (c Config) publish(nft *nftConn, id string, ips []net.IP, ports []Port) err
 }
 
 // dnat is the rule publishing p in f, if p is for f.
-func (f family) dnat(p Port, to net.IP) ([]expr.Any, bool) {
+func (f family) dnat(p bridge.Port, to net.IP) ([]expr.Any, bool) {
 	proto := byte(unix.IPPROTO_TCP)
 	if p.Protocol == "udp" {
 		proto = unix.IPPROTO_UDP
@@ -213,20 +211,24 @@ func (f family) dnat(p Port, to net.IP) ([]expr.Any, bool) {
 	), true
 }
 
-// unpublish deletes the rules tagged with the ids.
-func (c Config) unpublish(nft *nftConn, ids map[string]bool) error {
-	conn, err := nft.get()
+// Unpublish deletes the rules tagged with the ids.
+func (Firewall) Unpublish(c bridge.Config, ids []string) error {
+	conn, err := connect()
 	if err != nil {
 		return err
 	}
+	tagged := map[string]bool{}
+	for _, id := range ids {
+		tagged[id] = true
+	}
 	n := 0
-	for _, f := range c.families() {
+	for _, f := range families(c) {
 		rules, err := conn.GetRules(f.table, f.hostports())
 		if err != nil {
 			continue // no table: nothing published
 		}
 		for _, r := range rules {
-			if ids[string(r.UserData)] {
+			if tagged[string(r.UserData)] {
 				if err := conn.DelRule(r); err != nil {
 					return err
 				}
