@@ -83,33 +83,31 @@ func (c Config) attach(bridge int, id string, pid int, ip net.IP) error {
 	if err := addVeth(vethName(id), bridge, int(ns)); err != nil {
 		return fmt.Errorf("create veth %s: %w", vethName(id), err)
 	}
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	r, err := openRtnlAt(ns)
 	if err != nil {
-		return fmt.Errorf("enter the container's network namespace: %w", err)
+		return err
 	}
-	defer h.Close()
-	eth0, err := h.LinkByName("eth0")
+	defer r.close()
+	eth0, err := ifIndex(r.fd, "eth0")
 	if err != nil {
 		return fmt.Errorf("the container's eth0: %w", err)
 	}
 	ones, _ := c.Subnet.Mask.Size()
-	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(ones, 32)}}); err != nil {
+	if err := r.addAddr(eth0, ip, ones); err != nil {
 		return fmt.Errorf("address eth0: %w", err)
 	}
-	if err := h.LinkSetUp(eth0); err != nil {
+	if err := r.linkUp(eth0); err != nil {
 		return fmt.Errorf("bring up eth0: %w", err)
 	}
-	if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: c.Gateway()}); err != nil {
+	if err := r.addDefaultRoute(eth0, c.Gateway()); err != nil {
 		return fmt.Errorf("default route: %w", err)
 	}
 	if c.Subnet6 != nil {
 		ones6, _ := c.Subnet6.Mask.Size()
-		ip6 := addIP6(c.Subnet6.IP, c.hostNumber(ip))
-		if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: ip6, Mask: net.CIDRMask(ones6, 128)}, Flags: unix.IFA_F_NODAD}); err != nil {
+		if err := r.addAddr(eth0, addIP6(c.Subnet6.IP, c.hostNumber(ip)), ones6); err != nil {
 			return fmt.Errorf("address eth0: %w", err)
 		}
-		_, any6, _ := net.ParseCIDR("::/0")
-		if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Dst: any6, Gw: c.Gateway6()}); err != nil {
+		if err := r.addDefaultRoute(eth0, c.Gateway6()); err != nil {
 			return fmt.Errorf("default IPv6 route: %w", err)
 		}
 	}

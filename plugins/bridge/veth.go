@@ -4,14 +4,13 @@ import (
 	"fmt"
 
 	"github.com/vishvananda/netlink/nl"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
 // The host side of a container's veth in two requests on one netlink
-// socket, where the netlink package's LinkAdd, LinkByName, LinkSetMaster,
-// LinkSetUp and LinkSetHairpin take six, each on a socket of its own
-// (those round trips were a third of a setup's time here):
+// socket (rtnl.go), where the netlink package's LinkAdd, LinkByName,
+// LinkSetMaster, LinkSetUp and LinkSetHairpin take six, each on a socket of
+// its own (those round trips were a third of a setup's time here):
 //
 //	RTM_NEWLINK  veth NAME, up, master BRIDGE, one queue each way
 //	             peer: eth0 in the container's network namespace
@@ -28,22 +27,13 @@ const vethQueues = 1
 // eth0 in the network namespace nsFd, up (eth0 is not: attach brings it up
 // with its address), and turns hairpin on.
 func addVeth(name string, master int, nsFd int) error {
-	s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE) // this namespace
+	r, err := openRtnl() // this namespace
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	sockets := map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
-
-	req := &nl.NetlinkRequest{NlMsghdr: unix.NlMsghdr{Len: unix.SizeofNlMsghdr, Type: unix.RTM_NEWLINK,
-		Flags: unix.NLM_F_REQUEST | unix.NLM_F_CREATE | unix.NLM_F_EXCL | unix.NLM_F_ACK}, Sockets: sockets}
+	defer r.close()
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
-	req.AddData(msg)
-	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
-	req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(master))))
-	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(vethQueues)))
-	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(vethQueues)))
 	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
 	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
 	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
@@ -53,24 +43,24 @@ func addVeth(name string, master int, nsFd int) error {
 	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(nsFd)))
 	peer.AddRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(vethQueues))
 	peer.AddRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(vethQueues))
-	req.AddData(info)
-	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+	if err := r.do(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL, msg,
+		nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)),
+		nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(master))),
+		nl.NewRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(vethQueues)),
+		nl.NewRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(vethQueues)),
+		info); err != nil {
 		return err
 	}
 
-	index, err := ifIndex(s.GetFd(), name)
+	index, err := ifIndex(r.fd, name)
 	if err != nil {
 		return err
 	}
-	req = &nl.NetlinkRequest{NlMsghdr: unix.NlMsghdr{Len: unix.SizeofNlMsghdr, Type: unix.RTM_SETLINK,
-		Flags: unix.NLM_F_REQUEST | unix.NLM_F_ACK}, Sockets: sockets}
-	msg = nl.NewIfInfomsg(unix.AF_BRIDGE)
-	msg.Index = int32(index)
-	req.AddData(msg)
-	port := nl.NewRtAttr(unix.IFLA_PROTINFO|unix.NLA_F_NESTED, nil)
-	port.AddRtAttr(nl.IFLA_BRPORT_MODE, []byte{1})
-	req.AddData(port)
-	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+	port := nl.NewIfInfomsg(unix.AF_BRIDGE)
+	port.Index = int32(index)
+	mode := nl.NewRtAttr(unix.IFLA_PROTINFO|unix.NLA_F_NESTED, nil)
+	mode.AddRtAttr(nl.IFLA_BRPORT_MODE, []byte{1})
+	if err := r.do(unix.RTM_SETLINK, 0, port, mode); err != nil {
 		return fmt.Errorf("hairpin: %w", err)
 	}
 	return nil
