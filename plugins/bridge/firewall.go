@@ -8,6 +8,9 @@ import (
 	"net"
 	"os/exec"
 	"strings"
+
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
 )
 
 // Firewall is the nftables side of the bridge network: its tables (NAT out
@@ -85,8 +88,50 @@ func (h HelperFirewall) run(r FirewallRequest) error {
 	return nil
 }
 
-// EnsureTables makes the tables unless they are.
-func (h HelperFirewall) EnsureTables(Config) error { return h.run(FirewallRequest{Op: "ensure"}) }
+// EnsureTables makes the tables unless they are: whether they are is
+// asked of the kernel here, so that mydocker-net runs only to make them.
+func (h HelperFirewall) EnsureTables(c Config) error {
+	if ok, err := tablesExist(c); err == nil && ok {
+		return nil
+	}
+	return h.run(FirewallRequest{Op: "ensure"})
+}
+
+// TableName is the name of the bridge's nftables table in each family.
+const TableName = "mydocker"
+
+// tablesExist reports whether the network's tables exist, one
+// NFT_MSG_GETTABLE each (the check package nft makes before adding them).
+func tablesExist(c Config) (bool, error) {
+	r, err := openNetlink(unix.NETLINK_NETFILTER)
+	if err != nil {
+		return false, err
+	}
+	defer r.close()
+	families := []uint8{unix.NFPROTO_IPV4}
+	if c.Subnet6 != nil {
+		families = append(families, unix.NFPROTO_IPV6)
+	}
+	for _, f := range families {
+		hdr := nfgenmsg{family: f, version: unix.NFNETLINK_V0}
+		err := r.do(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_GETTABLE, 0, hdr,
+			nl.NewRtAttr(unix.NFTA_TABLE_NAME, nl.ZeroTerminated(TableName)))
+		if errors.Is(err, unix.ENOENT) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// nfgenmsg is the nfnetlink header after the netlink one.
+type nfgenmsg struct{ family, version uint8 }
+
+func (m nfgenmsg) Len() int { return 4 }
+
+func (m nfgenmsg) Serialize() []byte { return []byte{m.family, m.version, 0, 0} } // res_id 0
 
 // Publish adds container id's ports.
 func (h HelperFirewall) Publish(_ Config, id string, ips []net.IP, ports []Port) error {

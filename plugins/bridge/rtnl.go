@@ -27,8 +27,12 @@ type rtnl struct {
 }
 
 // openRtnl opens a socket in this process's network namespace.
-func openRtnl() (*rtnl, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+func openRtnl() (*rtnl, error) { return openNetlink(unix.NETLINK_ROUTE) }
+
+// openNetlink opens a netlink socket of the protocol proto (the same
+// request-and-acknowledgement exchange serves NETLINK_NETFILTER).
+func openNetlink(proto int) (*rtnl, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/mydocker/mydocker/plugins/bridge"
 )
 
-const tableName = "mydocker"
+const tableName = bridge.TableName
 
 // Firewall makes the bridge's nftables changes itself.
 type Firewall struct{}
