@@ -17,8 +17,9 @@ import (
 // same that mydocker-net serves to --plugin), called by core directly.
 // Served by a plugin process, each container cost three messages to it
 // and that process's runtime: from the prompt, +4.5 ms a container
-// against +2.2 ms in process, side by side (README, Networks). Linking
-// netlink and nftables into mydocker costs its start nothing measurable.
+// against +2.2 ms in process, side by side (README, Networks). Its
+// nftables changes are mydocker-net's (bridge.HelperFirewall): linking
+// google/nftables would slow every mydocker start.
 type bridgeNetwork struct {
 	hooks  *bridge.Hooks
 	stops  sync.WaitGroup // post-stops under way: waited for before exit and prune
