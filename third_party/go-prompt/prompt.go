@@ -129,14 +129,19 @@ func (p *Prompt) Run() {
 
 			p.completion.Update(*p.buf.Document())
 
+			// mydocker patch: raw mode before the prompt shows, not after:
+			// keys typed as soon as it shows were the terminal's own line
+			// editing's (echoed by it, a Backspace erasing one byte of a
+			// wide character).
+			exiting := p.exitChecker != nil && p.exitChecker(e.input, true)
+			if !exiting {
+				debug.AssertNoError(p.in.Setup())
+			}
 			p.renderer.Render(p.buf, p.completion)
-
-			if p.exitChecker != nil && p.exitChecker(e.input, true) {
+			if exiting {
 				p.skipTearDown = true
 				return
 			}
-			// Set raw mode
-			debug.AssertNoError(p.in.Setup())
 			r = p.startReader()
 			go p.handleSignals(exitCh, winSizeCh, stopHandleSignalCh)
 		} else {
