@@ -11,8 +11,8 @@ import (
 // Hooks is the bridge network's part in a container's life, whichever
 // process runs it: mydocker itself (its own bridge network, through
 // core's hooks: no process and no messages between them), or the plugin
-// binary mydocker-net (--plugin, through the plugin SDK). Both adapt
-// their hook calls to these three:
+// binary mydocker-net (loaded with --plugin, through the plugin SDK).
+// Both adapt their hook calls to these three:
 //
 //	post-clone  Begin    the setup starts while the init mounts
 //	post-mount  Attach   waits for it, adds the network's /etc/hosts lines
@@ -36,8 +36,8 @@ type Container struct {
 	Hostname string
 	Ports    []Port
 	// Rootfs is its root as reachable from the host, writable
-	// (/proc/PID/root/...); "" for a container on the host's root, whose
-	// /etc/hosts is not written.
+	// (/proc/PID/root once its init has pivoted); "" for a container on
+	// the host's root, whose /etc/hosts is not written.
 	Rootfs string
 }
 
