@@ -83,14 +83,7 @@ func (b *bridgeNetwork) PostStop(ctx context.Context, st core.StopState) {
 // directory again.
 func (b *bridgeNetwork) prune(out io.Writer) error {
 	b.stops.Wait()
-	if b.hooks.Err != nil {
-		return b.hooks.Err
-	}
-	removed, err := b.hooks.Config.Prune()
-	if removed {
-		fmt.Fprintf(out, "Deleted network bridge (%s, its nftables tables and state)\n", b.hooks.Config.Bridge)
-	}
-	return err
+	return b.hooks.Prune(out)
 }
 
 // report is its line in the `plugins` table (plugins.Host.Report's columns).

@@ -48,8 +48,9 @@ type FirewallRequest struct {
 	IDs   []string `json:"ids,omitempty"`
 }
 
-// Serve runs r on fw, for the network c.
-func (r FirewallRequest) Serve(fw Firewall, c Config) error {
+// Serve runs r on the network c's Firewall.
+func (r FirewallRequest) Serve(c Config) error {
+	fw := c.Firewall
 	switch r.Op {
 	case "ensure":
 		return fw.EnsureTables(c)

@@ -37,7 +37,7 @@ func TestFirewallRequestServe(t *testing.T) {
 	} {
 		t.Run(tc.req.Op, func(t *testing.T) {
 			var got calls
-			err := tc.req.Serve(&got, Config{})
+			err := tc.req.Serve(Config{Firewall: &got})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err %v, want error %v", err, tc.wantErr)
 			}

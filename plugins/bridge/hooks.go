@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -113,6 +115,19 @@ func (h *Hooks) Detach(ctx context.Context, c Container) error {
 	}
 	h.wait(context.WithoutCancel(ctx), c.ID)
 	return h.Config.Teardown(c.ID, len(c.Ports) > 0)
+}
+
+// Prune removes the network once no container uses it (Config.Prune),
+// and says on out what it removed.
+func (h *Hooks) Prune(out io.Writer) error {
+	if h.Err != nil {
+		return h.Err
+	}
+	removed, err := h.Config.Prune()
+	if removed {
+		fmt.Fprintf(out, "Deleted network bridge (%s, its nftables tables and state)\n", h.Config.Bridge)
+	}
+	return err
 }
 
 func (h *Hooks) setup(c Container) setupResult {

@@ -101,15 +101,7 @@ func main() {
 		os.Exit(firewall(h.bridge))
 	}
 	if len(os.Args) == 2 && os.Args[1] == "prune" {
-		removed := false
-		err := h.bridge.Err
-		if err == nil {
-			removed, err = h.bridge.Config.Prune()
-		}
-		if removed {
-			fmt.Printf("Deleted network bridge (%s, its nftables tables and state)\n", h.bridge.Config.Bridge)
-		}
-		if err != nil {
+		if err := h.bridge.Prune(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "mydocker-net:", err)
 			if errors.Is(err, bridge.ErrInUse) {
 				os.Exit(1)
@@ -134,7 +126,7 @@ func firewall(h *bridge.Hooks) int {
 		err = json.NewDecoder(os.Stdin).Decode(&r)
 	}
 	if err == nil {
-		err = r.Serve(nft.Firewall{}, h.Config)
+		err = r.Serve(h.Config)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mydocker-net:", err)
