@@ -60,15 +60,19 @@ int init_user(struct step *s)
 	return 0;
 }
 
-// init_capset makes mask the effective, permitted and inheritable sets and
-// clears the ambient set.
+// init_capset makes mask the effective and permitted sets, empties the
+// inheritable set and clears the ambient set. An inheritable capability
+// would pass to whoever executes a file with it in its inheritable file
+// capabilities: a user the command drops to (a server's nobody) would get
+// it back (CVE-2022-24769; docker and runc leave the set empty). Root
+// keeps its capabilities across execve without it.
 int init_capset(uint64_t mask)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2] = { 0 };
 	for (int i = 0; i < 2; i++) {
 		uint32_t m = (uint32_t)(mask >> (32 * i));
-		data[i].effective = data[i].permitted = data[i].inheritable = m;
+		data[i].effective = data[i].permitted = m;
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -1;

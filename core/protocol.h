@@ -46,8 +46,8 @@ enum {
 // KEYRING     -                              -   (join a new session keyring)
 // BOUNDING    -                              capability mask to keep; the rest dropped
 // USER        supplementary gids (decimal)   uid << 32 | gid
-// CAPSET      -                              mask for the effective, permitted and
-//                                            inheritable sets; ambient cleared
+// CAPSET      -                              mask for the effective and permitted
+//                                            sets; inheritable emptied, ambient cleared
 // NONEWPRIVS  -                              -
 // SECCOMP     program (bytes: sock_filter[]) seccomp(2) filter flags
 // SETATTR     path                           MOUNT_ATTR_* to set, recursively

@@ -339,9 +339,9 @@ func TestSecurityOptions(t *testing.T) {
 		cmd   string
 		want  string
 	}{
-		{"default", nil, status, "CapInh:" + docker + " CapPrm:" + docker + " CapEff:" + docker + " CapBnd:" + docker + " CapAmb:0000000000000000 NoNewPrivs:0 Seccomp:2 "},
+		{"default", nil, status, "CapInh:0000000000000000 CapPrm:" + docker + " CapEff:" + docker + " CapBnd:" + docker + " CapAmb:0000000000000000 NoNewPrivs:0 Seccomp:2 "},
 		{"cap-drop ALL, cap-add one", []string{"--cap-drop", "ALL", "--cap-add", "net_bind_service"}, status,
-			"CapInh:0000000000000400 CapPrm:0000000000000400 CapEff:0000000000000400 CapBnd:0000000000000400 CapAmb:0000000000000000 NoNewPrivs:0 Seccomp:2 "},
+			"CapInh:0000000000000000 CapPrm:0000000000000400 CapEff:0000000000000400 CapBnd:0000000000000400 CapAmb:0000000000000000 NoNewPrivs:0 Seccomp:2 "},
 		{"cap-drop one", []string{"--cap-drop", "CAP_NET_RAW"}, "grep CapEff /proc/1/status", "CapEff:\t00000000a80405fb\n"},
 		{"cap-add one", []string{"--cap-add", "SYS_PTRACE"}, "grep CapEff /proc/1/status", "CapEff:\t00000000a80c25fb\n"},
 		{"seccomp unconfined", []string{"--security-opt", "seccomp=unconfined"}, "grep Seccomp: /proc/1/status", "Seccomp:\t0\n"},
@@ -357,5 +357,32 @@ func TestSecurityOptions(t *testing.T) {
 				t.Errorf("status %d err %v\nstdout %q\nwant   %q\nstderr %q", r.status, r.err, r.stdout, tc.want, r.stderr)
 			}
 		})
+	}
+}
+
+// CVE-2022-24769: a user the command drops to (as a server drops to
+// nobody) executes a file with inheritable file capabilities, and gets
+// none of them: the inheritable set is empty. On the host's root, whose
+// setcap and setpriv the container uses, with the file in the test's
+// temporary directory (which the container shares).
+func TestNoCapabilityThroughInheritable(t *testing.T) {
+	requireRoot(t)
+	file := filepath.Join(t.TempDir(), "inhcat")
+	for _, bin := range []string{"/usr/sbin/setcap", "/usr/bin/setpriv"} {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("%s is missing (apt-get install libcap2-bin util-linux)", bin)
+		}
+	}
+	script := "cp /bin/cat " + file + " && /usr/sbin/setcap cap_dac_override+ei " + file + " && " +
+		"/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups " + file + " /proc/self/status | grep -E '^Cap(Inh|Prm|Eff)'"
+	spec, err := cli.ParseRun([]string{"sh", "-c", script})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	status, err := (&core.Runtime{}).Run(context.Background(), spec, core.Stdio{Out: &out, Err: &errb})
+	want := "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+	if status != 0 || err != nil || out.String() != want {
+		t.Errorf("status %d err %v\nstdout %q\nwant   %q\nstderr %q", status, err, out.String(), want, errb.String())
 	}
 }
